@@ -1,0 +1,1 @@
+"""newsarchive: crawl news sites into a clean, searchable, versioned SQLite archive."""

@@ -1,0 +1,23 @@
+"""The archive: a SQLite file of articles, their revisions and the raw pages behind them.
+
+This is the only package that writes SQL. It knows nothing of Scrapy or the command line, so a
+Datasette plugin, a test or a notebook can use it alone::
+
+    from crawler.archive import open_archive
+    db = open_archive("archive.db")
+"""
+
+from crawler.archive.connection import ArchiveError, ArchiveLocked, open_archive
+from crawler.archive.schema import SCHEMA_VERSION
+from crawler.archive.writes import StoreOutcome, finish_crawl, start_crawl, store_articles
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArchiveError",
+    "ArchiveLocked",
+    "StoreOutcome",
+    "finish_crawl",
+    "open_archive",
+    "start_crawl",
+    "store_articles",
+]

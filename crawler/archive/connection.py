@@ -1,0 +1,93 @@
+"""Opening the archive: path checks, pragmas, schema migration, write transactions.
+
+Connections run in SQLite's autocommit mode (``isolation_level=None``) so that every write
+transaction is opened here with ``BEGIN IMMEDIATE``: it takes the write lock up front, so
+``busy_timeout`` applies and a deferred read-then-write can never fail with SQLITE_BUSY halfway.
+sqlite-utils' own ``atomic()`` opens a deferred ``BEGIN``; inside our transaction it falls back
+to savepoints, so its table helpers are safe to use within ``write_transaction``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from crawler.archive.schema import migrate
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be opened or written; the message is one line for the user."""
+
+
+class ArchiveLocked(ArchiveError):
+    """Another process held the write lock for longer than the busy timeout."""
+
+
+def open_archive(
+    path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, synchronous: str = "NORMAL"
+) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the archive at ``path``.
+
+    WAL lets Datasette read while a crawl writes. ``synchronous=NORMAL`` may lose the last
+    commits on power loss (never on an application crash, never corruption): the archive can
+    always be re-crawled, so speed wins; pass ``"FULL"`` where it cannot.
+    """
+    path = Path(path)
+    _check_path(path)
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_ms / 1000)
+    except sqlite3.Error as error:
+        raise ArchiveError(f"{path}: cannot open the archive: {error}") from error
+    db = sqlite_utils.Database(conn)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        with write_transaction(db):
+            migrate(db)
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise ArchiveError(f"{path}: not a newsarchive SQLite archive: {error}") from error
+    except ArchiveError as error:
+        conn.close()
+        raise ArchiveError(f"{path}: {error}") from error
+    except ValueError as error:  # a newer schema
+        conn.close()
+        raise ArchiveError(f"{path}: {error}") from error
+    return db
+
+
+def _check_path(path: Path) -> None:
+    if path.is_dir():
+        raise ArchiveError(f"{path}: is a directory, not an archive file")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise ArchiveError(f"{path}: its parent {parent} is a file, not a folder")
+    if not parent.exists():
+        raise ArchiveError(f"{path}: the folder {parent} does not exist")
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One ``BEGIN IMMEDIATE`` transaction: all of it is committed, or none of it."""
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise ArchiveLocked(f"the archive is locked by another process: {error}") from error
+        raise
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")

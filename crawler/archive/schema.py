@@ -1,0 +1,162 @@
+"""The archive schema and its migrations.
+
+The schema version lives in SQLite's ``PRAGMA user_version``. Each migration takes the archive
+from one version to the next inside the caller's write transaction, so a failed migration
+leaves the file as it was. An archive written by a newer newsarchive is refused rather than
+guessed at: an older program could silently drop columns it does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+ARTICLES_SQL = """
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    canonical_url TEXT,
+    site TEXT NOT NULL,
+    site_name TEXT,
+    title TEXT,
+    description TEXT,
+    authors TEXT,              -- JSON list of names
+    published TEXT,            -- ISO 8601, UTC
+    published_raw TEXT,
+    modified TEXT,             -- ISO 8601, UTC
+    modified_raw TEXT,
+    language TEXT,
+    section TEXT,
+    tags TEXT,                 -- JSON list
+    body TEXT,
+    word_count INTEGER,
+    lead_image TEXT,           -- JSON object: url, caption, credit
+    source TEXT,
+    field_sources TEXT,        -- JSON object: field -> where it came from
+    access TEXT NOT NULL DEFAULT 'open',
+    content_hash TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    gone_at TEXT,
+    duplicate_of INTEGER REFERENCES articles(id),
+    version INTEGER NOT NULL DEFAULT 1
+)
+"""
+
+ARTICLE_URLS_SQL = """
+CREATE TABLE article_urls (
+    url TEXT PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+)
+"""
+
+REVISIONS_SQL = """
+CREATE TABLE revisions (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    version INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    url TEXT NOT NULL,
+    title TEXT,
+    description TEXT,
+    authors TEXT,
+    published TEXT,
+    modified TEXT,
+    body TEXT,
+    word_count INTEGER,
+    page_id INTEGER REFERENCES pages(id),
+    UNIQUE (article_id, version)
+)
+"""
+
+PAGES_SQL = """
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    headers TEXT,              -- JSON object
+    fetched_at TEXT NOT NULL,  -- first fetch of this exact body
+    last_fetched_at TEXT NOT NULL,
+    html_sha256 TEXT NOT NULL,
+    html_size INTEGER NOT NULL,
+    html_gzip BLOB NOT NULL,   -- the body as fetched, gzip-compressed
+    article_id INTEGER REFERENCES articles(id),
+    UNIQUE (url, html_sha256)
+)
+"""
+
+CRAWLS_SQL = """
+CREATE TABLE crawls (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    command TEXT NOT NULL,     -- crawl or archive
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    articles_new INTEGER NOT NULL DEFAULT 0,
+    articles_changed INTEGER NOT NULL DEFAULT 0,
+    articles_unchanged INTEGER NOT NULL DEFAULT 0,
+    pages_skipped INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    finish_reason TEXT,
+    exit_code INTEGER
+)
+"""
+
+INDEXES_SQL = (
+    "CREATE INDEX idx_articles_site_published ON articles (site, published)",
+    "CREATE INDEX idx_articles_published ON articles (published)",
+    "CREATE INDEX idx_articles_content_hash ON articles (content_hash)",
+    "CREATE INDEX idx_article_urls_article ON article_urls (article_id)",
+    "CREATE INDEX idx_revisions_article ON revisions (article_id, version)",
+    "CREATE INDEX idx_pages_article ON pages (article_id)",
+    "CREATE INDEX idx_crawls_site ON crawls (site, started_at)",
+)
+
+# One row per (article, author): "articles by author" as an indexed lookup for SQL users,
+# derived from the JSON list so it can never disagree with it.
+ARTICLE_AUTHORS_VIEW_SQL = """
+CREATE VIEW article_authors AS
+SELECT articles.id AS article_id, json_each.value AS author, articles.site, articles.published
+FROM articles, json_each(articles.authors)
+WHERE json_valid(articles.authors)
+"""
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    for statement in (ARTICLES_SQL, ARTICLE_URLS_SQL, PAGES_SQL, REVISIONS_SQL, CRAWLS_SQL):
+        db.execute(statement)
+    for statement in INDEXES_SQL:
+        db.execute(statement)
+    db.execute(ARTICLE_AUTHORS_VIEW_SQL)
+    # FTS5 over what a reader searches; triggers keep it in step with every write.
+    db["articles"].enable_fts(
+        ["title", "description", "body"], fts_version="FTS5", create_triggers=True
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_v1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the archive to ``SCHEMA_VERSION``; returns the version it was at."""
+    found = schema_version(db)
+    if found > SCHEMA_VERSION:
+        raise ValueError(
+            f"archive schema version {found} is newer than this newsarchive knows "
+            f"({SCHEMA_VERSION}): upgrade newsarchive"
+        )
+    if found == 0 and db.table_names() and "articles" not in db.table_names():
+        raise ValueError("the file holds other tables, not a newsarchive archive")
+    for version in range(found, SCHEMA_VERSION):
+        MIGRATIONS[version](db)
+        db.execute(f"PRAGMA user_version = {version + 1}")
+    return found

@@ -1,0 +1,201 @@
+"""Writing articles, revisions, raw pages and crawl records.
+
+Every write is idempotent, keyed on the article's identity: the ``article_urls`` table maps
+every URL an article was seen at (as fetched, as requested before redirects, its trusted
+canonical URL) to one ``articles.id``. A re-run of the same crawl therefore finds each article
+again and, when its ``content_hash`` is unchanged, only moves ``last_seen``: no new row, no
+new revision. A changed hash writes exactly one revision and bumps ``version``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from crawler.archive.connection import write_transaction
+
+CONTENT_COLUMNS = (
+    "url",
+    "canonical_url",
+    "site",
+    "site_name",
+    "title",
+    "description",
+    "authors",
+    "published",
+    "published_raw",
+    "modified",
+    "modified_raw",
+    "language",
+    "section",
+    "tags",
+    "body",
+    "word_count",
+    "lead_image",
+    "source",
+    "field_sources",
+    "access",
+    "content_hash",
+)
+JSON_COLUMNS = ("authors", "tags", "lead_image", "field_sources")
+REVISION_COLUMNS = ("title", "description", "authors", "published", "modified", "body", "word_count")
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    """What storing one article did: ``new``, ``changed`` or ``unchanged``."""
+
+    url: str
+    article_id: int
+    outcome: str
+    version: int
+
+
+def store_articles(
+    db: sqlite_utils.Database, records: Sequence[Mapping[str, Any]]
+) -> list[StoreOutcome]:
+    """Store a batch of articles in one ``BEGIN IMMEDIATE`` transaction.
+
+    Each record holds the article columns, ``page`` (a mapping: url, status, headers, body,
+    fetched_at) and optionally ``aliases`` (more URLs that identify the same article).
+    """
+    with write_transaction(db):
+        return [_store_one(db, record) for record in records]
+
+
+def _store_one(db: sqlite_utils.Database, record: Mapping[str, Any]) -> StoreOutcome:
+    page = record["page"]
+    fetched_at = page["fetched_at"]
+    columns = {name: _column_value(name, record.get(name)) for name in CONTENT_COLUMNS}
+    aliases = _unique([record["url"], record.get("canonical_url"), *record.get("aliases", ())])
+
+    existing = _find_article(db, aliases)
+    if existing is None:
+        article_id = int(
+            db["articles"]
+            .insert({**columns, "first_seen": fetched_at, "last_seen": fetched_at, "version": 1})
+            .last_pk
+        )
+        outcome, version = "new", 1
+    elif existing["content_hash"] == columns["content_hash"]:
+        article_id, version, outcome = existing["id"], existing["version"], "unchanged"
+        db.execute(
+            "UPDATE articles SET last_seen = max(last_seen, ?), gone_at = NULL WHERE id = ?",
+            [fetched_at, article_id],
+        )
+    else:
+        article_id, version, outcome = existing["id"], existing["version"] + 1, "changed"
+        db["articles"].update(
+            article_id,
+            {**columns, "version": version, "gone_at": None,
+             "last_seen": max(existing["last_seen"], fetched_at)},
+        )
+
+    page_id = _store_page(db, page, article_id)
+    if outcome != "unchanged":
+        db["revisions"].insert(
+            {
+                "article_id": article_id,
+                "version": version,
+                "content_hash": columns["content_hash"],
+                "fetched_at": fetched_at,
+                "url": columns["url"],
+                **{name: columns[name] for name in REVISION_COLUMNS},
+                "page_id": page_id,
+            }
+        )
+    for url in aliases:
+        db.execute(
+            """
+            INSERT INTO article_urls (url, article_id, first_seen, last_seen)
+            VALUES (?, ?, ?, ?)
+            ON CONFLICT (url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)
+            """,
+            [url, article_id, fetched_at, fetched_at],
+        )
+    return StoreOutcome(url=columns["url"], article_id=article_id, outcome=outcome, version=version)
+
+
+def _find_article(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, Any] | None:
+    for url in urls:
+        row = db.execute(
+            """
+            SELECT articles.id, articles.content_hash, articles.version, articles.last_seen
+            FROM article_urls JOIN articles ON articles.id = article_urls.article_id
+            WHERE article_urls.url = ?
+            """,
+            [url],
+        ).fetchone()
+        if row:
+            return dict(zip(("id", "content_hash", "version", "last_seen"), row))
+    return None
+
+
+def _store_page(db: sqlite_utils.Database, page: Mapping[str, Any], article_id: int) -> int:
+    body: bytes = page["body"]
+    digest = hashlib.sha256(body).hexdigest()
+    row = db.execute(
+        "SELECT id FROM pages WHERE url = ? AND html_sha256 = ?", [page["url"], digest]
+    ).fetchone()
+    if row:
+        db.execute(
+            "UPDATE pages SET last_fetched_at = max(last_fetched_at, ?), article_id = ? "
+            "WHERE id = ?",
+            [page["fetched_at"], article_id, row[0]],
+        )
+        return int(row[0])
+    return int(
+        db["pages"]
+        .insert(
+            {
+                "url": page["url"],
+                "status": page["status"],
+                "headers": json.dumps(dict(page.get("headers") or {}), sort_keys=True),
+                "fetched_at": page["fetched_at"],
+                "last_fetched_at": page["fetched_at"],
+                "html_sha256": digest,
+                "html_size": len(body),
+                "html_gzip": gzip.compress(body, mtime=0),
+                "article_id": article_id,
+            }
+        )
+        .last_pk
+    )
+
+
+def _column_value(name: str, value: Any) -> Any:
+    if name == "access":
+        return value or "open"
+    if name in JSON_COLUMNS and value is not None and not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False, sort_keys=name != "authors")
+    return value
+
+
+def _unique(urls: Iterable[str | None]) -> list[str]:
+    seen: dict[str, None] = {}
+    for url in urls:
+        if url:
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+def start_crawl(db: sqlite_utils.Database, *, site: str, command: str, started_at: str) -> int:
+    """Record the start of one run over one site; returns the ``crawls.id``."""
+    with write_transaction(db):
+        return int(
+            db["crawls"]
+            .insert({"site": site, "command": command, "started_at": started_at})
+            .last_pk
+        )
+
+
+def finish_crawl(db: sqlite_utils.Database, crawl_id: int, **counts: Any) -> None:
+    """Record how a run ended: ``finished_at``, counts, ``finish_reason``, ``exit_code``."""
+    with write_transaction(db):
+        db["crawls"].update(crawl_id, counts)
