@@ -1,0 +1,106 @@
+"""One page in, one article record out: metadata, body, and where each field came from.
+
+Pure: it takes the page and what the caller knows (the configured site name, discovery hints
+such as a feed's publication date) and returns plain values. Normalizing them (dates to UTC,
+URLs to canonical form) is the next pipeline stage's job, so ``*_raw`` values are returned as
+the page gave them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from htmldate import find_date
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.extract.body import extract_body
+from crawler.extract.metadata import Metadata, read_metadata
+
+HINT_SOURCES = ("feed", "news-sitemap", "sitemap")
+
+
+def parse_html(html: str) -> lxml_html.HtmlElement | None:
+    """The document tree, or ``None`` for markup lxml cannot make a tree of."""
+    try:
+        document = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    return document
+
+
+def _htmldate(html: str) -> str | None:
+    """htmldate's best guess at the original publication date: the last resort."""
+    try:
+        return find_date(html, original_date=True, extensive_search=False)
+    except (ValueError, TypeError):
+        return None
+
+
+def extract_article(
+    html: str,
+    url: str,
+    *,
+    site_name: str | None = None,
+    hints: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Article fields of one page (see ``ArticleItem``) plus ``field_sources``.
+
+    ``site_name`` is the configured name, which wins over what the page says; ``hints`` holds
+    what discovery learned before the fetch (``published`` and ``title`` from a feed or news
+    sitemap), used where the page itself is silent.
+    """
+    document = parse_html(html)
+    metadata = read_metadata(document) if document is not None else Metadata()
+    if site_name:
+        metadata.values["site_name"] = site_name
+        metadata.sources["site_name"] = "sites.toml"
+
+    values = metadata.values
+    body = extract_body(
+        html,
+        url,
+        title=values.get("title"),
+        description=values.get("description"),
+        caption=values.get("image_caption"),
+    )
+    if body.date_line:
+        metadata.offer("published_raw", body.date_line, "html:date-line")
+    hints = hints or {}
+    for name in ("title", "published_raw"):
+        metadata.offer(name, hints.get(name), hints.get("via", "discovery"))
+    if "published_raw" not in values:
+        metadata.offer("published_raw", _htmldate(html), "htmldate")
+    record: dict[str, Any] = {
+        name: values.get(name)
+        for name in (
+            "title", "description", "authors", "published_raw", "modified_raw",
+            "language", "section", "tags", "site_name", "access",
+        )
+    }
+    record["body"] = body.text
+    record["source"] = body.source
+    record["canonical_url"] = values.get("canonical_raw") or values.get("og_url")
+    lead_image = {
+        key: values.get(f"image_{key}") for key in ("url", "caption", "credit")
+        if values.get(f"image_{key}")
+    }
+    record["lead_image"] = lead_image or None
+    sources = {
+        name: metadata.sources[key]
+        for name, key in (
+            ("title", "title"), ("description", "description"), ("authors", "authors"),
+            ("published", "published_raw"), ("modified", "modified_raw"),
+            ("language", "language"), ("section", "section"), ("tags", "tags"),
+            ("site_name", "site_name"), ("canonical_url", "canonical_raw"),
+            ("lead_image", "image_url"),
+        )
+        if key in metadata.sources
+    }
+    sources["body"] = "trafilatura"
+    if body.source:
+        sources["source"] = "body:credit-line"
+    record["field_sources"] = sources
+    record["is_article_markup"] = metadata.is_article_markup
+    return record

@@ -1,0 +1,280 @@
+"""Article metadata from the markup: JSON-LD first, then Open Graph, then plain meta tags.
+
+Each field comes from the most deliberate source the page offers: JSON-LD is written for
+machines, Open Graph for social cards, ``<meta name>`` tags are older and noisier, and the
+visible markup (``<h1>``, ``<time>``, a theme's date line) is the last resort. Every value is
+returned with the name of its source, so ``field_sources`` can tell a reader how far to trust it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import html as lxml_html
+
+from crawler.extract import jsonld
+from crawler.extract.dates import date_in_line
+
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]\s+")
+CREDIT_PATTERN = re.compile(
+    r"\s*[\(\[]?\s*(?:photo(?:graph)?|image|picture|credit|courtesy)s?(?:\s+by)?\s*[:/]\s*"
+    r"(?P<credit>[^()\[\]]{2,120}?)\s*[\)\]]?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+STANDFIRST_CLASSES = ("standfirst", "excerpt", "dek", "subtitle", "subheadline", "summary",
+                      "lede", "intro", "article-summary", "strapline")
+BYLINE_PATTERN = re.compile(r"^\s*by\s+(?P<names>.{2,200})$", re.IGNORECASE)
+
+
+@dataclass
+class Metadata:
+    """Field values and, for each, where it came from."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    is_article_markup: bool = False
+
+    def offer(self, name: str, value: Any, source: str) -> None:
+        """Keep ``value`` unless the field already has one from a better source."""
+        if name in self.values or value in (None, "", [], {}):
+            return
+        self.values[name] = value
+        self.sources[name] = source
+
+
+def read_metadata(document: lxml_html.HtmlElement) -> Metadata:
+    """Everything the head and markup say about the article, best source first."""
+    found = Metadata()
+    objects = jsonld.parse_blocks(
+        document.xpath('//script[@type="application/ld+json"]/text()')
+    )
+    article = jsonld.article_object(objects)
+    meta = _meta_tags(document)
+    if article is not None:
+        found.is_article_markup = True
+        _from_jsonld(found, article, objects)
+    if meta.get("og:type", [""])[0].lower() == "article":
+        found.is_article_markup = True
+    _from_meta(found, meta)
+    _from_markup(found, document)
+    return found
+
+
+def _meta_tags(document: lxml_html.HtmlElement) -> dict[str, list[str]]:
+    tags: dict[str, list[str]] = {}
+    for element in document.iter("meta"):
+        key = (element.get("property") or element.get("name") or element.get("itemprop") or "")
+        content = element.get("content")
+        if key and content and content.strip():
+            tags.setdefault(key.strip().lower(), []).append(content.strip())
+    return tags
+
+
+def _from_jsonld(found: Metadata, article: dict[str, Any], objects: list[dict[str, Any]]) -> None:
+    source = "json-ld"
+    found.offer("title", _text(article.get("headline") or article.get("name")), source)
+    found.offer("description", _text(article.get("description")), source)
+    found.offer("authors", _names(article.get("author")), source)
+    found.offer("published_raw", _text(article.get("datePublished")), source)
+    found.offer("modified_raw", _text(article.get("dateModified")), source)
+    found.offer("section", _first_text(article.get("articleSection")), source)
+    found.offer("tags", _keywords(article.get("keywords")), source)
+    found.offer("language", _text(article.get("inLanguage")), source)
+    publisher = article.get("publisher")
+    if isinstance(publisher, list):
+        publisher = publisher[0] if publisher else None
+    if isinstance(publisher, dict):
+        found.offer("site_name", _text(publisher.get("name")), source)
+    website = next((o for o in objects if "WebSite" in jsonld.types_of(o)), None)
+    if website:
+        found.offer("site_name", _text(website.get("name")), source)
+    found.offer("image_url", _image_url(article.get("image")), source)
+    url = article.get("url") or _id_of(article.get("mainEntityOfPage"))
+    found.offer("jsonld_url", _text(url), source)
+    if article.get("isAccessibleForFree") in (False, "False", "false"):
+        found.offer("access", "paywalled", source)
+
+
+def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
+    def first(*keys: str) -> tuple[str | None, str]:
+        for key in keys:
+            if key in meta:
+                return meta[key][0], key
+        return None, ""
+
+    for name, keys in (
+        ("title", ("og:title", "twitter:title")),
+        ("description", ("og:description", "description", "twitter:description")),
+        ("published_raw", ("article:published_time", "og:published_time", "pubdate",
+                           "publishdate", "date", "dc.date", "dc.date.issued",
+                           "sailthru.date", "parsely-pub-date")),
+        ("modified_raw", ("article:modified_time", "og:updated_time", "last-modified")),
+        ("site_name", ("og:site_name", "application-name")),
+        ("section", ("article:section", "section")),
+        ("image_url", ("og:image", "twitter:image")),
+        ("og_url", ("og:url",)),
+        ("language", ("og:locale", "content-language", "language", "dc.language")),
+    ):
+        value, key = first(*keys)
+        found.offer(name, value, f"meta:{key}")
+    authors = [a for a in meta.get("author", []) + meta.get("article:author", [])
+               if not a.startswith(("http://", "https://"))]
+    found.offer("authors", _split_names(authors), "meta:author")
+    tags = meta.get("article:tag") or _keywords(first("keywords", "news_keywords")[0])
+    found.offer("tags", tags, "meta:article:tag")
+
+
+def _from_markup(found: Metadata, document: lxml_html.HtmlElement) -> None:
+    language = document.get("lang") or document.get("xml:lang")
+    found.offer("language", language, "html:lang")
+    canonical = document.xpath('//link[@rel="canonical"]/@href')
+    found.offer("canonical_raw", canonical[0].strip() if canonical else None, "link:canonical")
+    found.offer("og_url", None, "")
+    h1 = [_collapse(h.text_content()) for h in document.iter("h1")]
+    found.offer("title", next((h for h in h1 if h), None), "html:h1")
+    page_title = document.findtext(".//title")
+    found.offer("page_title", _collapse(page_title or ""), "html:title")
+    found.offer("title", _strip_site_suffix(_collapse(page_title or "")), "html:title")
+    found.offer("site_name", _site_name_from_title(_collapse(page_title or "")), "html:title")
+    times = document.xpath("//article//time/@datetime | //time[@pubdate]/@datetime")
+    found.offer("published_raw", times[0].strip() if times else None, "html:time")
+    found.offer("description", _standfirst(document), "html:standfirst")
+    found.offer("published_raw", _date_line(document), "html:date-line")
+    found.offer("authors", _byline_names(document), "html:byline")
+    found.offer("tags", _unique_texts(document.xpath('//a[@rel="tag"]')), "html:rel-tag")
+    caption, credit = _lead_caption(document)
+    found.offer("image_caption", caption, "html:figcaption")
+    found.offer("image_credit", credit, "html:figcaption")
+    images = document.xpath("//article//figure//img/@src | //figure//img/@src")
+    found.offer("image_url", images[0] if images else None, "html:figure")
+
+
+def _lead_caption(document: lxml_html.HtmlElement) -> tuple[str | None, str | None]:
+    captions = document.xpath("//figure//figcaption | //*[contains(@class, 'wp-caption-text')]")
+    if not captions:
+        return None, None
+    figure = captions[0]
+    credit_nodes = figure.xpath(".//*[contains(@class, 'credit')]")
+    credit = _collapse(credit_nodes[0].text_content()) if credit_nodes else None
+    text = _collapse(figure.text_content())
+    if credit:
+        text = _collapse(text.replace(credit, ""))
+        credit = CREDIT_PATTERN.sub(lambda m: m.group("credit"), credit) if CREDIT_PATTERN.match(
+            credit) else credit
+    match = CREDIT_PATTERN.search(text)
+    if match:
+        credit = credit or match.group("credit").strip()
+        text = text[: match.start()].strip()
+    return (text or None), (credit or None)
+
+
+def _standfirst(document: lxml_html.HtmlElement) -> str | None:
+    classes = " or ".join(f"contains(@class, '{name}')" for name in STANDFIRST_CLASSES)
+    for element in document.xpath(f"//p[{classes}] | //div[{classes}] | //h2[{classes}]"):
+        text = _collapse(element.text_content())
+        if 20 <= len(text) <= 600:
+            return text
+    return None
+
+
+def _date_line(document: lxml_html.HtmlElement) -> str | None:
+    """A theme's visible date line ("Published on …", "Posted March 3, 2026")."""
+    for element in document.xpath("//body//*[self::p or self::span or self::div or self::small]"):
+        text = _collapse(element.text_content())
+        if 8 <= len(text) <= 100:
+            found = date_in_line(text)
+            if found:
+                return found
+    return None
+
+
+def _byline_names(document: lxml_html.HtmlElement) -> list[str]:
+    for element in document.xpath(
+        "//*[@rel='author'] | //*[contains(@class, 'byline')] | //*[contains(@class, 'author')]"
+    ):
+        text = _collapse(element.text_content())
+        match = BYLINE_PATTERN.match(text)
+        if match:
+            return _split_names([match.group("names")])
+        if element.get("rel") == "author" and 0 < len(text) < 80:
+            return [text]
+    return []
+
+
+def _split_names(values: list[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        for part in re.split(r"\s*(?:,|;|\band\b|&)\s*", value):
+            part = re.sub(r"^by\s+", "", part.strip(), flags=re.IGNORECASE)
+            if part and part not in names and len(part) < 100:
+                names.append(part)
+    return names
+
+
+def _names(value: Any) -> list[str]:
+    entries = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if isinstance(name, str):
+            names.extend(n for n in _split_names([name]) if n not in names)
+    return names
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return []
+    return [k.strip() for k in value if isinstance(k, str) and k.strip()]
+
+
+def _image_url(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _id_of(value: Any) -> Any:
+    return value.get("@id") if isinstance(value, dict) else value
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value))
+    return _collapse(value) or None if isinstance(value, str) else None
+
+
+def _first_text(value: Any) -> str | None:
+    return _text(value[0] if isinstance(value, list) and value else value)
+
+
+def _unique_texts(elements: list[Any]) -> list[str]:
+    texts: list[str] = []
+    for element in elements:
+        text = _collapse(element.text_content())
+        if text and text not in texts:
+            texts.append(text)
+    return texts
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _title_parts(page_title: str) -> list[str]:
+    return [part for part in TITLE_SEPARATORS.split(page_title) if part]
+
+
+def _strip_site_suffix(page_title: str) -> str | None:
+    parts = _title_parts(page_title)
+    return parts[0] if parts else None
+
+
+def _site_name_from_title(page_title: str) -> str | None:
+    parts = _title_parts(page_title)
+    return parts[-1] if len(parts) > 1 and len(parts[-1]) < 60 else None
