@@ -1,0 +1,108 @@
+"""A static news site on a loopback address: the demo site, and the test fixture sites.
+
+``http.server`` is enough for serving files; what it lacks, and this adds, is what a news
+site needs to be crawlable under a changing address: the token ``{{BASE}}`` in HTML, XML and
+text files becomes the server's own base URL (absolute links in feeds, sitemaps and canonical
+tags), a path ending in ``/`` serves its ``index.html``, and every request is logged with its
+time so tests can assert what was (and was not) fetched.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+BASE_TOKEN = b"{{BASE}}"
+TEMPLATED_SUFFIXES = {".html", ".xml", ".txt"}
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+class SiteServer:
+    """Serve ``root`` on ``host:port`` (port 0 picks a free one) in a daemon thread."""
+
+    def __init__(self, root: Path | str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.root = Path(root).resolve()
+        self.requests: list[tuple[str, float]] = []
+        handler = _handler_for(self)
+        # Raises OSError (EADDRINUSE) at once when the port is taken.
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.host = host
+        self.port = int(self.httpd.server_address[1])
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def start(self) -> SiteServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def hits(self, path: str) -> int:
+        """How many times ``path`` was requested."""
+        return sum(1 for requested, _ in self.requests if requested == path)
+
+    def __enter__(self) -> SiteServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def resolve(self, path: str) -> Path | None:
+        """The file behind a URL path, never outside ``root``."""
+        relative = unquote(urlparse(path).path).lstrip("/")
+        candidate = (self.root / relative).resolve()
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        if not candidate.is_file() or not candidate.is_relative_to(self.root):
+            return None
+        return candidate
+
+
+def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            server.requests.append((urlparse(self.path).path, time.monotonic()))
+            path = server.resolve(self.path)
+            if path is None:
+                self._send(404, b"<html><body><h1>Not found</h1></body></html>",
+                           "text/html; charset=utf-8")
+                return
+            body = path.read_bytes()
+            if path.suffix in TEMPLATED_SUFFIXES:
+                body = body.replace(BASE_TOKEN, server.base_url.encode())
+            content_type = CONTENT_TYPES.get(path.suffix) or (
+                mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            )
+            self._send(200, body, content_type)
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass  # the request list is the log
+
+    return Handler

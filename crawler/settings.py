@@ -1,0 +1,72 @@
+"""Scrapy settings for newsarchive.
+
+Every limit is set here explicitly rather than left to Scrapy's defaults, which are tuned for
+a general crawler (a 1 GiB page, 180 s timeouts, unlimited depth, no robots.txt). Per-site
+politeness (User-Agent, delay, concurrency) comes from ``sites.toml`` and is applied by the
+spider at priority "spider", so ``-s`` on the command line still wins.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- Politeness -------------------------------------------------------------------------
+USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+# AutoThrottle starts every slot at this delay whatever DOWNLOAD_DELAY says (5 s by default):
+# the spider ties it to the site's download_delay.
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# --- Limits -------------------------------------------------------------------------------
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bounds memory too: selectors build trees of several x
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_MAXDELAY = 10
+DEPTH_LIMIT = 3  # section page -> pagination -> article; feeds and sitemaps are depth 1
+URLLENGTH_LIMIT = 2083
+CLOSESPIDER_TIMEOUT = 3600
+CLOSESPIDER_PAGECOUNT = 20000
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 2048
+
+# --- Hardening (docs/topics/security.rst) ------------------------------------------------
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+TELNETCONSOLE_ENABLED = False
+
+# --- Pipeline, in DESIGN.md's order ------------------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.boilerplate.StripBoilerplatePipeline": 100,
+    "pipelines.normalize.NormalizeFieldsPipeline": 200,
+    "pipelines.validate.ValidateArticlePipeline": 300,
+    "pipelines.dedupe.DeduplicateArticlePipeline": 400,
+    "pipelines.store.StoreArticlePipeline": 500,
+}
+EXTENSIONS = {"crawler.stats_file.WriteStatsFile": 500}
+
+# --- Our own settings (read only in from_crawler) ----------------------------------------
+ARCHIVE_PATH = "archive.db"
+ARCHIVE_SITES = "sites.toml"
+ARCHIVE_BATCH_SIZE = 20  # articles per BEGIN IMMEDIATE transaction
+ARCHIVE_FLUSH_SECONDS = 5.0  # write a partial batch once it is this old
+ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are archived with access = "truncated"
+ARCHIVE_BUSY_TIMEOUT_MS = 5000
+ARCHIVE_SYNCHRONOUS = "NORMAL"
+ARCHIVE_STATS_FILE = ""  # write the final stats as JSON here (tests, monitoring)
+
+# --- Plumbing ----------------------------------------------------------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+HTTPCACHE_ENABLED = False

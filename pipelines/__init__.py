@@ -1,0 +1,1 @@
+"""Item pipeline stages, one module each, wired in order by ``ITEM_PIPELINES``."""

@@ -1,0 +1,162 @@
+"""Stage 5: write articles to the archive in batches, one ``BEGIN IMMEDIATE`` transaction each.
+
+The archive, not Scrapy's JOBDIR, is the source of truth: writes are idempotent upserts on the
+article's identity, so a crash loses at most the batch not yet committed and a re-run of the
+crawl recovers it. Batches are flushed when full, when the oldest waiting article is
+``ARCHIVE_FLUSH_SECONDS`` old, and when the spider closes. The archive is opened in
+``open_spider``: a path that cannot be an archive stops the crawl before its first request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals as scrapy_signals
+from scrapy.exceptions import CloseSpider
+
+from crawler import signals
+from crawler.archive import ArchiveError, ArchiveLocked, finish_crawl, open_archive, start_crawl
+from crawler.archive.writes import store_articles
+from crawler.clock import now_iso
+from crawler.items import ARTICLE_COLUMNS
+from pipelines.normalize import identity_url
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+
+def archive_record(item: Any) -> dict[str, Any]:
+    """What ``store_articles`` takes: the columns, the raw page, and every identifying URL."""
+    adapter = ItemAdapter(item)
+    page = adapter["page"]
+    record = {name: adapter.get(name) for name in ARTICLE_COLUMNS}
+    record["page"] = {key: value for key, value in asdict(page).items() if key != "text"}
+    record["aliases"] = [identity_url(page.url), identity_url(page.requested_url or page.url),
+                         page.requested_url]
+    return record
+
+
+class StoreArticlePipeline:
+    def __init__(self, path: str, batch_size: int, flush_seconds: float, busy_timeout_ms: int,
+                 synchronous: str, crawler: Crawler) -> None:
+        self.path = path
+        self.batch_size = max(1, batch_size)
+        self.flush_seconds = flush_seconds
+        self.busy_timeout_ms = busy_timeout_ms
+        self.synchronous = synchronous
+        self.crawler = crawler
+        self.db: sqlite_utils.Database | None = None
+        self.crawl_id: int | None = None
+        self.pending: list[Any] = []
+        self.oldest_pending = 0.0
+        self.failed: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        pipeline = cls(
+            path=settings.get("ARCHIVE_PATH"),
+            batch_size=settings.getint("ARCHIVE_BATCH_SIZE"),
+            flush_seconds=settings.getfloat("ARCHIVE_FLUSH_SECONDS"),
+            busy_timeout_ms=settings.getint("ARCHIVE_BUSY_TIMEOUT_MS"),
+            synchronous=settings.get("ARCHIVE_SYNCHRONOUS"),
+            crawler=crawler,
+        )
+        crawler.signals.connect(pipeline.spider_idle, signal=scrapy_signals.spider_idle)
+        return pipeline
+
+    def open_spider(self) -> None:
+        try:
+            self.db = open_archive(self.path, busy_timeout_ms=self.busy_timeout_ms,
+                                   synchronous=self.synchronous)
+            self.crawl_id = start_crawl(self.db, site=self._site_label(),
+                                        command=self._command(), started_at=now_iso())
+            self._stats().set_value("archive/crawl_id", self.crawl_id)
+        except ArchiveError as error:
+            self._stats().set_value("archive/errors/open", str(error))
+            raise CloseSpider(f"archive_unusable: {error}") from error
+
+    def process_item(self, item: Any) -> Any:
+        if self.failed:
+            return item  # the spider is closing; the article was not stored (counted below)
+        if not self.pending:
+            self.oldest_pending = time.monotonic()
+        self.pending.append(item)
+        if (len(self.pending) >= self.batch_size
+                or time.monotonic() - self.oldest_pending >= self.flush_seconds):
+            self.flush()
+        return item
+
+    def spider_idle(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        if not self.pending or self.db is None or self.failed:
+            return
+        batch, self.pending = self.pending, []
+        stats = self._stats()
+        try:
+            outcomes = store_articles(self.db, [archive_record(item) for item in batch])
+        except ArchiveLocked as error:
+            self._fail("archive_locked", error, len(batch))
+            return
+        except Exception as error:  # a full disk, a broken file: stop, keep what is committed
+            self._fail("archive_write_failed", error, len(batch))
+            return
+        for item, outcome in zip(batch, outcomes):
+            adapter = ItemAdapter(item)
+            adapter["id"], adapter["version"] = outcome.article_id, outcome.version
+            stats.inc_value(f"archive/articles/{outcome.outcome}")
+            self.crawler.signals.send_catch_log(signals.article_stored, outcome=outcome,
+                                                item=item)
+
+    def _fail(self, reason: str, error: Exception, lost: int) -> None:
+        self.failed = reason
+        stats = self._stats()
+        stats.set_value("archive/errors/write", f"{reason}: {error}")
+        stats.inc_value("archive/articles/not_stored", lost)
+        self.crawler.spider.logger.error("Archive write failed, stopping the crawl: %s", error)
+        assert self.crawler.engine is not None
+        self.crawler.engine.close_spider(self.crawler.spider, reason)
+
+    def close_spider(self) -> None:
+        self.flush()
+        if self.db is None:
+            return
+        stats = self._stats()
+        if self.crawl_id is not None:
+            errors = sum(v for k, v in stats.get_stats().items()
+                         if k.startswith("archive/errors/") and isinstance(v, int))
+            try:
+                finish_crawl(
+                    self.db, self.crawl_id,
+                    finished_at=now_iso(),
+                    articles_new=stats.get_value("archive/articles/new", 0),
+                    articles_changed=stats.get_value("archive/articles/changed", 0),
+                    articles_unchanged=stats.get_value("archive/articles/unchanged", 0),
+                    pages_skipped=stats.get_value("archive/skipped/non_article", 0)
+                    + stats.get_value("archive/skipped/non_html", 0),
+                    errors=errors + (1 if self.failed else 0),
+                    finish_reason=self.failed or "finished",
+                )
+            except ArchiveError as error:
+                self.crawler.spider.logger.error("Could not record the crawl's end: %s", error)
+        self.db.close()
+        self.db = None
+
+    def _stats(self) -> Any:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def _site_label(self) -> str:
+        spider = self.crawler.spider
+        site = getattr(spider, "site", None)
+        return getattr(site, "slug", None) or "(urls)"
+
+    def _command(self) -> str:
+        return "archive" if getattr(self.crawler.spider, "name", "") == "urls" else "crawl"

@@ -1,0 +1,1 @@
+"""Spiders: one per way of discovering articles. Site specifics live in sites.toml."""

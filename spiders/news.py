@@ -1,0 +1,208 @@
+"""The ``news`` spider: discover a site's articles from its feeds, sitemaps and section pages.
+
+One spider serves every site; what differs between sites is data in ``sites.toml``. Run it as
+``scrapy crawl news -a site=SLUG`` (``-s ARCHIVE_SITES=FILE`` to pick the sites file), or
+through ``newsarchive crawl``.
+
+Feeds and sitemaps are parsed here with parsel rather than Scrapy's ``SitemapSpider`` because
+one spider needs all three discovery paths, and Scrapy's sitemap parser keeps only flat fields:
+the Google News block (``news:publication_date``, ``news:title``) comes through empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlparse
+
+import scrapy
+from scrapy.http import TextResponse
+from scrapy.selector import Selector
+from scrapy.utils.gz import gunzip
+
+from crawler.sites import Site, SitesError, load_sites
+from spiders.pages import article_item, is_html, looks_like_article
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+    from typing_extensions import Self
+
+# Links followed from section and index pages, and never from articles: an article's
+# "most read" box would otherwise pull the crawl across the whole site.
+LINK_XPATH = "//a[@href]/@href"
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, site: Site, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.site = site
+        self.allowed_domains = list(site.allowed_domains)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        site = kwargs.pop("site", None)
+        if not isinstance(site, Site):
+            site = _load_site(crawler.settings.get("ARCHIVE_SITES"), site)
+        spider = super().from_crawler(crawler, *args, site=site, **kwargs)
+        apply_site_settings(crawler, site)
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.site.feeds:
+            yield self._request(url, self.parse_feed)
+        for url in self.site.sitemaps:
+            yield self._request(url, self.parse_sitemap)
+        for root in sorted({_root(u) for u in (*self.site.feeds, *self.site.sitemaps,
+                                               *self.site.start_urls)}):
+            yield self._request(urljoin(root, "/robots.txt"), self.parse_robots)
+        for url in self.site.start_urls:
+            yield self._request(url, self.parse_page, meta={"listing": True})
+
+    def _request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)
+
+    # --- discovery ---------------------------------------------------------------------
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        text = response.text if isinstance(response, TextResponse) else response.body.decode(
+            "utf-8", "replace")
+        for line in text.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip().lower() == "sitemap" and value.strip():
+                url = value.strip()
+                if url not in self.site.sitemaps and self.site.owns(url):
+                    yield self._request(url, self.parse_sitemap)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        selector = _xml_selector(response)
+        if selector is None:
+            self._count("archive/errors/bad_feed")
+            self.logger.error("Not a feed: %s", response.url)
+            return
+        for entry in selector.xpath("//item | //entry"):
+            link = (
+                entry.xpath("link[@rel='alternate']/@href").get()
+                or entry.xpath("link[not(@rel)]/@href").get()
+                or entry.xpath("link/text()").get()
+                or entry.xpath("guid[not(@isPermaLink='false')]/text()").get()
+            )
+            if not link:
+                continue
+            hints = {
+                "via": "feed",
+                "title": (entry.xpath("title/text()").get() or "").strip(),
+                "published_raw": (
+                    entry.xpath("pubDate/text() | published/text() | date/text()").get() or ""
+                ).strip(),
+            }
+            yield from self._article_request(response.urljoin(link.strip()), hints)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        selector = _xml_selector(response)
+        if selector is None:
+            self._count("archive/errors/bad_sitemap")
+            self.logger.error("Not a sitemap: %s", response.url)
+            return
+        for loc in selector.xpath("//sitemapindex/sitemap/loc/text()").getall():
+            url = response.urljoin(loc.strip())
+            if self.site.owns(url):
+                yield self._request(url, self.parse_sitemap)
+        for entry in selector.xpath("//urlset/url"):
+            loc = (entry.xpath("loc/text()").get() or "").strip()
+            if not loc:
+                continue
+            news_date = entry.xpath("news/publication_date/text()").get()
+            hints = {
+                "via": "news-sitemap" if news_date else "sitemap",
+                "title": (entry.xpath("news/title/text()").get() or "").strip(),
+                "published_raw": (news_date or "").strip(),
+                "lastmod": (entry.xpath("lastmod/text()").get() or "").strip(),
+            }
+            yield from self._article_request(response.urljoin(loc), hints)
+
+    def _article_request(self, url: str, hints: dict[str, str]) -> Iterator[scrapy.Request]:
+        if self.site.owns(url) and not self.site.is_denied(url):
+            hints = {key: value for key, value in hints.items() if value}
+            yield self._request(url, self.parse_page, meta={"hints": hints})
+
+    # --- pages -------------------------------------------------------------------------
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        if not is_html(response):
+            self._count("archive/skipped/non_html")
+            return
+        assert isinstance(response, TextResponse)
+        if looks_like_article(response, self.site):
+            yield article_item(
+                response, self.site.slug, self.site.name, response.meta.get("hints", {})
+            )
+            return
+        self._count("archive/skipped/non_article")
+        if response.meta.get("listing"):
+            yield from self._follow_links(response)
+
+    def _follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        for href in response.xpath(LINK_XPATH).getall():
+            url = response.urljoin(href.strip()).split("#", 1)[0]
+            if urlparse(url).scheme in ("http", "https") and self.site.owns(url) and not (
+                self.site.is_denied(url)
+            ):
+                yield self._request(url, self.parse_page, meta={"listing": True})
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        if request.callback == self.parse_robots:
+            return  # no robots.txt is no Sitemap: lines, not an error
+        self._count(f"archive/errors/{failure.type.__name__}")
+        self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+
+    def _count(self, key: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key)
+
+
+def apply_site_settings(crawler: Crawler, site: Site) -> None:
+    """Per-site politeness at "spider" priority, like ``custom_settings``: ``-s`` still wins.
+
+    AutoThrottle's start delay follows the site's delay: left at Scrapy's 5 s it would make a
+    re-crawl of three URLs wait seconds for nothing.
+    """
+    settings = crawler.settings
+    settings.set("USER_AGENT", site.user_agent, priority="spider")
+    settings.set("DOWNLOAD_DELAY", site.download_delay, priority="spider")
+    settings.set("AUTOTHROTTLE_START_DELAY", site.download_delay, priority="spider")
+    settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", site.concurrency, priority="spider")
+
+
+def _load_site(path: str, slug: str | None) -> Site:
+    if not slug:
+        raise SitesError("give the site to crawl: -a site=SLUG")
+    sites = load_sites(path)
+    if slug not in sites:
+        raise SitesError(f"{path}: no site {slug!r} (known: {', '.join(sorted(sites))})")
+    return sites[slug]
+
+
+def _root(url: str) -> str:
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _xml_selector(response: Response) -> Selector | None:
+    body = response.body
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = gunzip(body, max_size=MAX_SITEMAP_BYTES)
+        except OSError:
+            return None
+    try:
+        selector = Selector(text=body.decode("utf-8", "replace").lstrip("\ufeff"), type="xml")
+    except ValueError:
+        return None
+    selector.remove_namespaces()
+    if not selector.xpath("/*"):
+        return None
+    return selector

@@ -1,0 +1,66 @@
+"""The ``urls`` spider: archive exactly the URLs given, now (``newsarchive archive URL...``).
+
+No discovery and no article test: the user said these are articles. Each URL is attributed to
+the configured site whose domains hold it, or else to a site named after its host. Outcomes
+per URL (stored, dropped, failed) reach the caller through signals and ``failures``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import scrapy
+from scrapy.http import TextResponse
+
+from crawler.sites import Site, site_for_url
+from spiders.pages import article_item, is_html
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+
+class UrlsSpider(scrapy.Spider):
+    name = "urls"
+
+    def __init__(self, urls: list[str] | str = (), sites: dict[str, Site] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = urls.split(",") if isinstance(urls, str) else list(urls)
+        self.sites = sites or {}
+        self.failures: dict[str, str] = {}
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.urls:
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error,
+                                 dont_filter=True, meta={"archive_url": url})
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        url = response.meta["archive_url"]
+        if not is_html(response):
+            content_type = response.headers.get(b"Content-Type", b"?").decode("latin-1")
+            self.failures[url] = f"not an HTML page (Content-Type: {content_type})"
+            return
+        assert isinstance(response, TextResponse)
+        site = site_for_url(self.sites, response.url)
+        slug = site.slug if site else host_slug(response.url)
+        yield article_item(response, slug, site.name if site else None, {})
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        url = request.meta.get("archive_url", request.url)
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            self.failures[url] = f"HTTP {response.status}"
+        else:
+            self.failures[url] = failure.getErrorMessage() or failure.type.__name__
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"archive/errors/{failure.type.__name__}")
+
+
+def host_slug(url: str) -> str:
+    """A site slug for a URL of no configured site: its host, ``www.`` dropped."""
+    host = (urlparse(url).hostname or "unknown").lower()
+    return host.removeprefix("www.")
