@@ -70,3 +70,4 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 HTTPCACHE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy >= 2.19 listens on a local port otherwise

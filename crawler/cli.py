@@ -1,0 +1,199 @@
+"""The ``newsarchive`` command. Thin wrappers: the work lives in the modules they call."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import click
+
+from crawler.archive import ArchiveError, ArchiveLocked, open_archive
+from crawler.archive.lock import run_lock
+from crawler.runner import (
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    EXIT_USAGE,
+    project_settings,
+    run_spiders,
+)
+from crawler.sites import SitesError, load_sites
+
+DB_OPTION = click.option(
+    "--db", "db_path", default="archive.db", envvar="NEWSARCHIVE_DB", show_default=True,
+    type=click.Path(dir_okay=True, path_type=Path), help="The archive file (NEWSARCHIVE_DB).",
+)
+SITES_OPTION = click.option(
+    "--sites", "sites_path", default="sites.toml", envvar="NEWSARCHIVE_SITES",
+    show_default=True, type=click.Path(path_type=Path),
+    help="The sites file (NEWSARCHIVE_SITES).",
+)
+SET_OPTION = click.option(
+    "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+    help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).",
+)
+VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+
+
+@click.group()
+@click.version_option(package_name="newsarchive")
+def cli() -> None:
+    """Crawl news sites into a clean, searchable, versioned SQLite archive."""
+
+
+@cli.command()
+@click.argument("site_slugs", nargs=-1, metavar="[SITE]...")
+@SITES_OPTION
+@DB_OPTION
+@SET_OPTION
+@VERBOSE_OPTION
+def crawl(site_slugs: tuple[str, ...], sites_path: Path, db_path: Path,
+          overrides: tuple[str, ...], verbose: bool) -> None:
+    """Crawl the named sites of the sites file (all of them when none is named).
+
+    Example: newsarchive crawl harbor --sites sites.toml --db archive.db
+    """
+    sites = _load_sites_or_exit(sites_path)
+    unknown = [slug for slug in site_slugs if slug not in sites]
+    if unknown:
+        _fail(EXIT_USAGE, f"{sites_path}: no site {unknown[0]!r} "
+                          f"(known: {', '.join(sorted(sites))})")
+    chosen = [sites[slug] for slug in (site_slugs or sites)]
+    sys.exit(crawl_sites(chosen, db_path, settings_for(db_path, sites_path, overrides, verbose)))
+
+
+def crawl_sites(sites: list[Any], db_path: Path, settings: Any) -> int:
+    """Crawl ``sites`` into the archive, print the summary, return the exit code."""
+    from spiders.news import NewsSpider
+
+    with _archive_run(db_path):
+        report = run_spiders([(NewsSpider, {"site": site}) for site in sites], settings)
+    click.echo(report.summary())
+    click.echo(f"Browse it: newsarchive serve --db {db_path}")
+    return report.exit_code
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@SITES_OPTION
+@DB_OPTION
+@SET_OPTION
+@VERBOSE_OPTION
+def archive(urls: tuple[str, ...], sites_path: Path, db_path: Path,
+            overrides: tuple[str, ...], verbose: bool) -> None:
+    """Archive exactly these URLs now, through the same pipeline as a crawl.
+
+    Prints one line per URL: archived, unchanged, or error with the reason. The sites file
+    is optional here: when it names the URL's site, its name and settings apply.
+
+    Example: newsarchive archive https://example.com/2026/11/26/story/ --db archive.db
+    """
+    from spiders.urls import UrlsSpider
+
+    for url in urls:
+        parts = urlparse(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            _fail(EXIT_USAGE, f"{url!r}: not an http(s) URL")
+    sites = _load_sites_or_exit(sites_path) if sites_path.exists() else {}
+    settings = settings_for(db_path, sites_path, overrides, verbose)
+    settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")  # the user asked for these pages
+    settings.set("AUTOTHROTTLE_START_DELAY", 0, priority="cmdline")
+    with _archive_run(db_path):
+        report = run_spiders([(UrlsSpider, {"urls": list(urls), "sites": sites})], settings)
+    spider: Any = report.spiders[0] if report.spiders else None
+    failures: dict[str, str] = getattr(spider, "failures", {})
+    stored = {item["page"].requested_url: outcome for outcome, item in report.stored}
+    dropped = {item["page"].requested_url: reason for item, reason in report.dropped}
+    failed = 0
+    for url in urls:
+        outcome = stored.get(url)
+        if outcome is not None and outcome.outcome == "unchanged":
+            click.echo(f"unchanged {url} (article {outcome.article_id})")
+        elif outcome is not None:
+            click.echo(f"archived  {url} ({outcome.outcome}, article {outcome.article_id}, "
+                       f"version {outcome.version})")
+        else:
+            failed += 1
+            reason = failures.get(url) or dropped.get(url) or _site_problem(report) or "not stored"
+            click.echo(f"error     {url}: {reason}")
+    code = report.exit_code
+    if failed:
+        code = EXIT_FAILED if failed == len(urls) else max(code, 3)
+    sys.exit(code if code != 0 or not failed else 3)
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; keep the loopback unless you mean to publish it.")
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db_path: Path, host: str, port: int) -> None:
+    """Serve the archive read-only with Datasette (search, facets, canned queries).
+
+    Example: newsarchive serve --db archive.db --port 8001
+    """
+    import uvicorn
+
+    from crawler.datasette import build_datasette
+
+    if not db_path.is_file():
+        _fail(EXIT_FAILED, f"{db_path}: no archive there yet (run newsarchive crawl first)")
+    try:
+        open_archive(db_path).close()  # migrate an older archive before serving it read-only
+    except ArchiveError as error:
+        _fail(EXIT_FAILED, str(error))
+    datasette = build_datasette(db_path)
+    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+
+def _load_sites_or_exit(path: Path) -> dict[str, Any]:
+    try:
+        return load_sites(path)
+    except SitesError as error:
+        _fail(EXIT_USAGE, str(error))
+        raise  # unreachable
+
+
+def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...],
+              verbose: bool) -> Any:
+    values: dict[str, Any] = {"ARCHIVE_PATH": str(db_path), "ARCHIVE_SITES": str(sites_path),
+                              "LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    for override in overrides:
+        name, separator, value = override.partition("=")
+        if not separator or not name:
+            _fail(EXIT_USAGE, f"-s {override!r}: expected NAME=VALUE")
+        values[name.strip()] = value
+    return project_settings(values)
+
+
+class _archive_run:  # noqa: N801 - used as a context manager like a function
+    """Check the archive opens and take the run lock; exit 1 or 4 with one line if not."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.lock: Any = None
+
+    def __enter__(self) -> None:
+        try:
+            open_archive(self.db_path).close()
+            self.lock = run_lock(self.db_path)
+            self.lock.__enter__()
+        except ArchiveLocked as error:
+            _fail(EXIT_LOCKED, str(error))
+        except ArchiveError as error:
+            _fail(EXIT_FAILED, str(error))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.lock is not None:
+            self.lock.__exit__(*exc)
+
+
+def _site_problem(report: Any) -> str:
+    return next((site.problem for site in report.sites if site.problem), "")
+
+
+def _fail(code: int, message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)

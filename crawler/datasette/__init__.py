@@ -1,0 +1,133 @@
+"""Datasette on the archive: metadata, canned queries, and the one way ``serve`` builds it.
+
+``build_datasette`` is what ``newsarchive serve`` runs and what the tests query, so the tests
+see exactly what a user sees. The archive is opened read-only (Datasette's default ``mode=ro``),
+never ``immutable`` (``-i``): a crawl may be writing to it, and an immutable file is assumed
+never to change. Datasette 0.65 keys metadata by the database name, which is the file's stem,
+so the metadata is built for the file being served: otherwise canned queries silently vanish.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from datasette.app import Datasette
+
+SEARCH_SQL = """
+select
+  articles.id,
+  articles.title,
+  articles.site_name,
+  articles.published,
+  snippet(articles_fts, 2, '[', ']', '…', 16) as snippet,
+  articles.url
+from articles_fts
+join articles on articles.id = articles_fts.rowid
+where articles_fts match escape_fts(:q)
+order by rank
+limit 100
+""".strip()
+
+LATEST_BY_SITE_SQL = """
+select site, site_name, published, title, url, id
+from (
+  select site, site_name, published, title, url, id,
+    row_number() over (partition by site order by published desc, id desc) as n
+  from articles
+  where duplicate_of is null
+)
+where n <= 10
+order by site, published desc
+""".strip()
+
+ARTICLE_COLUMNS = {
+    "id": "The article's identity; it stays when the URL changes (see article_urls)",
+    "url": "The URL the article was last fetched at",
+    "canonical_url": "The canonical URL the page declares, kept only when it is on the same site",
+    "site": "The site's slug in sites.toml",
+    "site_name": "The site's display name",
+    "title": "Headline",
+    "description": "Standfirst or summary",
+    "authors": "JSON list of author names",
+    "published": "Publication time, ISO 8601 in UTC",
+    "published_raw": "The publication date as the page gave it",
+    "modified": "Last modification time the page declares, ISO 8601 in UTC",
+    "modified_raw": "The modification date as the page gave it",
+    "language": "Primary language subtag, such as en",
+    "section": "Section of the site",
+    "tags": "JSON list of tags or keywords",
+    "body": "The article text, boilerplate removed; paragraphs separated by a blank line",
+    "word_count": "Words in body",
+    "lead_image": "JSON object: url, caption, credit",
+    "source": "Wire or syndication credit, such as 'Israel Hayom via JNS'",
+    "field_sources": "JSON object: where each field came from (json-ld, meta:..., html:...)",
+    "access": "open, paywalled, consent_wall, js_required or truncated",
+    "content_hash": "SHA-256 of headline, standfirst, authors and body",
+    "first_seen": "When the archive first fetched the article (UTC)",
+    "last_seen": "When the archive last fetched it (UTC)",
+    "gone_at": "When the article disappeared (404/410 or redirected away)",
+    "duplicate_of": "The article this one near-duplicates (syndication)",
+    "version": "How many distinct contents the article has had (see revisions)",
+}
+
+
+def metadata_for(database: str) -> dict[str, Any]:
+    """Datasette metadata for an archive whose database name is ``database``."""
+    return {
+        "title": "News archive",
+        "description": "Articles archived by newsarchive: full text, revisions and raw pages.",
+        "databases": {
+            database: {
+                "tables": {
+                    "articles": {
+                        "description": "One row per article, its latest content.",
+                        "columns": ARTICLE_COLUMNS,
+                        "sort_desc": "published",
+                        "fts_table": "articles_fts",
+                        "fts_pk": "id",
+                        "facets": ["site", "language", "access", {"array": "authors"}],
+                        "label_column": "title",
+                    },
+                    "article_urls": {
+                        "description": "Every URL an article was seen at, to its article id.",
+                    },
+                    "revisions": {
+                        "description": "Every distinct content of an article over time.",
+                    },
+                    "pages": {
+                        "description": "Raw fetches: status, headers and gzip-compressed HTML, "
+                        "for re-extraction without crawling again.",
+                    },
+                    "crawls": {"description": "One row per run and site, with its counts."},
+                },
+                "queries": {
+                    "search": {
+                        "title": "Search articles",
+                        "description": "Full-text search over headline, standfirst and text.",
+                        "sql": SEARCH_SQL,
+                    },
+                    "latest_by_site": {
+                        "title": "Latest articles by site",
+                        "description": "The ten newest articles of each site.",
+                        "sql": LATEST_BY_SITE_SQL,
+                    },
+                },
+            }
+        },
+    }
+
+
+def database_name(path: Path | str) -> str:
+    """The name Datasette 0.65 gives a database file: its stem."""
+    return Path(path).stem
+
+
+def build_datasette(path: Path | str, settings: dict[str, Any] | None = None) -> Datasette:
+    """The Datasette that ``newsarchive serve`` runs on the archive at ``path``."""
+    path = Path(path)
+    return Datasette(
+        files=[str(path)],
+        metadata=metadata_for(database_name(path)),
+        settings={"sql_time_limit_ms": 1000, "max_returned_rows": 1000, **(settings or {})},
+    )

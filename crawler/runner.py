@@ -1,0 +1,139 @@
+"""Running spiders in this process and reporting what they did, for the CLI.
+
+One ``CrawlerProcess`` runs one crawler per site side by side, each with the site's own
+politeness settings; their stats become a ``RunReport`` and an exit code (DESIGN.md: 0 done,
+1 failed, 3 partly done, 4 archive locked).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals as scrapy_signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from crawler import signals
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+
+EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_PARTLY, EXIT_LOCKED = 0, 1, 2, 3, 4
+
+
+@dataclass
+class SiteReport:
+    """One crawler's counts, read from its stats."""
+
+    site: str
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    dropped: int = 0
+    errors: int = 0
+    finish_reason: str = ""
+    problem: str = ""
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+    @classmethod
+    def from_stats(cls, site: str, stats: dict[str, Any]) -> SiteReport:
+        def count(prefix: str) -> int:
+            return sum(v for k, v in stats.items()
+                       if k.startswith(prefix) and isinstance(v, int))
+
+        problem = str(stats.get("archive/errors/write") or stats.get("archive/errors/open") or "")
+        return cls(
+            site=site,
+            new=int(stats.get("archive/articles/new", 0)),
+            changed=int(stats.get("archive/articles/changed", 0)),
+            unchanged=int(stats.get("archive/articles/unchanged", 0)),
+            skipped=count("archive/skipped/"),
+            dropped=count("archive/dropped/"),
+            errors=count("archive/errors/") + int(stats.get("log_count/ERROR", 0)),
+            finish_reason=str(stats.get("finish_reason", "")),
+            problem=problem,
+        )
+
+
+@dataclass
+class RunReport:
+    sites: list[SiteReport] = field(default_factory=list)
+    seconds: float = 0.0
+    stored: list[tuple[Any, Any]] = field(default_factory=list)  # (outcome, item)
+    dropped: list[tuple[Any, str]] = field(default_factory=list)  # (item, reason)
+    spiders: list[Spider] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(report, name) for report in self.sites)
+
+    @property
+    def exit_code(self) -> int:
+        reasons = {report.finish_reason for report in self.sites}
+        if "archive_locked" in reasons:
+            return EXIT_LOCKED
+        if any(r.startswith(("archive_unusable", "archive_write_failed")) for r in reasons):
+            return EXIT_FAILED
+        if self.total("errors") == 0:
+            return EXIT_DONE
+        return EXIT_PARTLY if self.total("stored") > 0 else EXIT_FAILED
+
+    def summary(self) -> str:
+        """The lines a person reads after a run."""
+        lines = [
+            f"{r.site}: {r.new} new, {r.changed} changed, {r.unchanged} unchanged, "
+            f"{r.skipped} skipped as non-articles, {r.dropped} dropped, {r.errors} errors"
+            + (f" ({r.problem})" if r.problem else "")
+            for r in self.sites
+        ]
+        lines.append(
+            f"articles: {self.total('new')} new, {self.total('changed')} changed, "
+            f"{self.total('unchanged')} unchanged; pages skipped as non-articles: "
+            f"{self.total('skipped')}; errors: {self.total('errors')}; "
+            f"seconds: {self.seconds:.1f}"
+        )
+        return "\n".join(lines)
+
+
+def project_settings(overrides: dict[str, Any]) -> Settings:
+    """The project's settings with the caller's overrides at command-line priority."""
+    settings = get_project_settings()
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def run_spiders(jobs: list[tuple[type[Spider], dict[str, Any]]], settings: Settings) -> RunReport:
+    """Run every (spider class, spider arguments) job to the end in one process."""
+    report = RunReport()
+    process = CrawlerProcess(settings)
+    crawlers: list[Crawler] = []
+    for spidercls, kwargs in jobs:
+        crawler = process.create_crawler(spidercls)
+        crawler.signals.connect(
+            lambda outcome, item: report.stored.append((outcome, item)),
+            signal=signals.article_stored, weak=False,
+        )
+        crawler.signals.connect(
+            lambda item, exception, **_: report.dropped.append((item, str(exception))),
+            signal=scrapy_signals.item_dropped, weak=False,
+        )
+        crawlers.append(crawler)
+        process.crawl(crawler, **kwargs)
+    started = time.monotonic()
+    process.start()
+    report.seconds = time.monotonic() - started
+    for crawler in crawlers:
+        spider = crawler.spider
+        site = getattr(getattr(spider, "site", None), "slug", None) or getattr(spider, "name", "?")
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        report.sites.append(SiteReport.from_stats(site, stats))
+        if spider is not None:
+            report.spiders.append(spider)
+    return report
