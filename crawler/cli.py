@@ -21,16 +21,29 @@ from crawler.runner import (
 from crawler.sites import SitesError, load_sites
 
 DB_OPTION = click.option(
-    "--db", "db_path", default="archive.db", envvar="NEWSARCHIVE_DB", show_default=True,
-    type=click.Path(dir_okay=True, path_type=Path), help="The archive file (NEWSARCHIVE_DB).",
+    "--db",
+    "db_path",
+    default="archive.db",
+    envvar="NEWSARCHIVE_DB",
+    show_default=True,
+    type=click.Path(dir_okay=True, path_type=Path),
+    help="The archive file (NEWSARCHIVE_DB).",
 )
 SITES_OPTION = click.option(
-    "--sites", "sites_path", default="sites.toml", envvar="NEWSARCHIVE_SITES",
-    show_default=True, type=click.Path(path_type=Path),
+    "--sites",
+    "sites_path",
+    default="sites.toml",
+    envvar="NEWSARCHIVE_SITES",
+    show_default=True,
+    type=click.Path(path_type=Path),
     help="The sites file (NEWSARCHIVE_SITES).",
 )
 SET_OPTION = click.option(
-    "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
     help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).",
 )
 VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
@@ -48,8 +61,13 @@ def cli() -> None:
 @DB_OPTION
 @SET_OPTION
 @VERBOSE_OPTION
-def crawl(site_slugs: tuple[str, ...], sites_path: Path, db_path: Path,
-          overrides: tuple[str, ...], verbose: bool) -> None:
+def crawl(
+    site_slugs: tuple[str, ...],
+    sites_path: Path,
+    db_path: Path,
+    overrides: tuple[str, ...],
+    verbose: bool,
+) -> None:
     """Crawl the named sites of the sites file (all of them when none is named).
 
     Example: newsarchive crawl harbor --sites sites.toml --db archive.db
@@ -57,8 +75,9 @@ def crawl(site_slugs: tuple[str, ...], sites_path: Path, db_path: Path,
     sites = _load_sites_or_exit(sites_path)
     unknown = [slug for slug in site_slugs if slug not in sites]
     if unknown:
-        _fail(EXIT_USAGE, f"{sites_path}: no site {unknown[0]!r} "
-                          f"(known: {', '.join(sorted(sites))})")
+        _fail(
+            EXIT_USAGE, f"{sites_path}: no site {unknown[0]!r} (known: {', '.join(sorted(sites))})"
+        )
     chosen = [sites[slug] for slug in (site_slugs or sites)]
     sys.exit(crawl_sites(chosen, db_path, settings_for(db_path, sites_path, overrides, verbose)))
 
@@ -80,8 +99,13 @@ def crawl_sites(sites: list[Any], db_path: Path, settings: Any) -> int:
 @DB_OPTION
 @SET_OPTION
 @VERBOSE_OPTION
-def archive(urls: tuple[str, ...], sites_path: Path, db_path: Path,
-            overrides: tuple[str, ...], verbose: bool) -> None:
+def archive(
+    urls: tuple[str, ...],
+    sites_path: Path,
+    db_path: Path,
+    overrides: tuple[str, ...],
+    verbose: bool,
+) -> None:
     """Archive exactly these URLs now, through the same pipeline as a crawl.
 
     Prints one line per URL: archived, unchanged, or error with the reason. The sites file
@@ -111,8 +135,10 @@ def archive(urls: tuple[str, ...], sites_path: Path, db_path: Path,
         if outcome is not None and outcome.outcome == "unchanged":
             click.echo(f"unchanged {url} (article {outcome.article_id})")
         elif outcome is not None:
-            click.echo(f"archived  {url} ({outcome.outcome}, article {outcome.article_id}, "
-                       f"version {outcome.version})")
+            click.echo(
+                f"archived  {url} ({outcome.outcome}, article {outcome.article_id}, "
+                f"version {outcome.version})"
+            )
         else:
             failed += 1
             reason = failures.get(url) or dropped.get(url) or _site_problem(report) or "not stored"
@@ -125,8 +151,12 @@ def archive(urls: tuple[str, ...], sites_path: Path, db_path: Path,
 
 @cli.command()
 @DB_OPTION
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; keep the loopback unless you mean to publish it.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; keep the loopback unless you mean to publish it.",
+)
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(db_path: Path, host: str, port: int) -> None:
     """Serve the archive read-only with Datasette (search, facets, canned queries).
@@ -156,10 +186,12 @@ def _load_sites_or_exit(path: Path) -> dict[str, Any]:
         raise  # unreachable
 
 
-def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...],
-              verbose: bool) -> Any:
-    values: dict[str, Any] = {"ARCHIVE_PATH": str(db_path), "ARCHIVE_SITES": str(sites_path),
-                              "LOG_LEVEL": "INFO" if verbose else "WARNING"}
+def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...], verbose: bool) -> Any:
+    values: dict[str, Any] = {
+        "ARCHIVE_PATH": str(db_path),
+        "ARCHIVE_SITES": str(sites_path),
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+    }
     for override in overrides:
         name, separator, value = override.partition("=")
         if not separator or not name:
@@ -168,7 +200,7 @@ def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...],
     return project_settings(values)
 
 
-class _archive_run:  # noqa: N801 - used as a context manager like a function
+class _archive_run:
     """Check the archive opens and take the run lock; exit 1 or 4 with one line if not."""
 
     def __init__(self, db_path: Path) -> None:

@@ -46,8 +46,7 @@ class SiteReport:
     @classmethod
     def from_stats(cls, site: str, stats: dict[str, Any]) -> SiteReport:
         def count(prefix: str) -> int:
-            return sum(v for k, v in stats.items()
-                       if k.startswith(prefix) and isinstance(v, int))
+            return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
         problem = str(stats.get("archive/errors/write") or stats.get("archive/errors/open") or "")
         return cls(
@@ -118,11 +117,13 @@ def run_spiders(jobs: list[tuple[type[Spider], dict[str, Any]]], settings: Setti
         crawler = process.create_crawler(spidercls)
         crawler.signals.connect(
             lambda outcome, item: report.stored.append((outcome, item)),
-            signal=signals.article_stored, weak=False,
+            signal=signals.article_stored,
+            weak=False,
         )
         crawler.signals.connect(
             lambda item, exception, **_: report.dropped.append((item, str(exception))),
-            signal=scrapy_signals.item_dropped, weak=False,
+            signal=scrapy_signals.item_dropped,
+            weak=False,
         )
         crawlers.append(crawler)
         process.crawl(crawler, **kwargs)

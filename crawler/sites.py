@@ -82,7 +82,7 @@ def parse_sites(document: dict[str, Any], source: str = "sites.toml") -> dict[st
     """Validate an already parsed sites document (see ``load_sites``)."""
     unknown = set(document) - {"defaults", "sites"}
     if unknown:
-        raise SitesError(f"{source}: unknown top-level key {sorted(unknown)[0]!r}")
+        raise SitesError(f"{source}: unknown top-level key {min(unknown)!r}")
     defaults = document.get("defaults", {})
     if not isinstance(defaults, dict):
         raise SitesError(f"{source}: [defaults] must be a table")
@@ -92,9 +92,7 @@ def parse_sites(document: dict[str, Any], source: str = "sites.toml") -> dict[st
     sites = document.get("sites", {})
     if not isinstance(sites, dict) or not sites:
         raise SitesError(f"{source}: no [sites.<slug>] table: nothing to crawl")
-    return {
-        slug: _parse_site(slug, table, defaults, source) for slug, table in sites.items()
-    }
+    return {slug: _parse_site(slug, table, defaults, source) for slug, table in sites.items()}
 
 
 def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) -> Site:
@@ -148,8 +146,10 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 600:
         raise fail("download_delay", f"{delay!r} is not a number of seconds from 0 to 600")
     concurrency = merged.get("concurrency", 2)
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not (
-        1 <= concurrency <= 64
+    if (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not (1 <= concurrency <= 64)
     ):
         raise fail("concurrency", f"{concurrency!r} is not a whole number from 1 to 64")
     zone = merged.get("timezone", "UTC")

@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-def content_hash(title: str | None, description: str | None, authors: list[str],
-                 body: str) -> str:
+def content_hash(title: str | None, description: str | None, authors: list[str], body: str) -> str:
     """SHA-256 over the article's reader-visible content, stable across runs."""
-    payload = json.dumps([title or "", description or "", authors or [], body or ""],
-                         ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(
+        [title or "", description or "", authors or [], body or ""],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -42,7 +44,9 @@ class DeduplicateArticlePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         adapter["content_hash"] = content_hash(
-            adapter.get("title"), adapter.get("description"), adapter.get("authors") or [],
+            adapter.get("title"),
+            adapter.get("description"),
+            adapter.get("authors") or [],
             adapter.get("body") or "",
         )
         keys = {identity_url(adapter["url"]), adapter.get("canonical_url")} - {None}

@@ -27,8 +27,19 @@ if TYPE_CHECKING:
 MAX_TITLE_CHARS = 1_000
 MAX_DESCRIPTION_CHARS = 5_000
 MAX_LIST_ENTRIES = 50
-TRACKING_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-                       "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
+TRACKING_PARAMETERS = (
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "fbclid",
+    "gclid",
+    "mc_cid",
+    "mc_eid",
+    "ocid",
+    "cmpid",
+)
 WORD = re.compile(r"\w+")
 
 
@@ -66,7 +77,7 @@ def clean_list(values: Any) -> list[str]:
 
 
 def language_code(value: Any) -> str | None:
-    """"en-US", "en_GB", "EN" -> "en"."""
+    """ "en-US", "en_GB", "EN" -> "en"."""
     text = clean_text(value, 40)
     if not text:
         return None

@@ -36,14 +36,24 @@ def archive_record(item: Any) -> dict[str, Any]:
     page = adapter["page"]
     record = {name: adapter.get(name) for name in ARTICLE_COLUMNS}
     record["page"] = {key: value for key, value in asdict(page).items() if key != "text"}
-    record["aliases"] = [identity_url(page.url), identity_url(page.requested_url or page.url),
-                         page.requested_url]
+    record["aliases"] = [
+        identity_url(page.url),
+        identity_url(page.requested_url or page.url),
+        page.requested_url,
+    ]
     return record
 
 
 class StoreArticlePipeline:
-    def __init__(self, path: str, batch_size: int, flush_seconds: float, busy_timeout_ms: int,
-                 synchronous: str, crawler: Crawler) -> None:
+    def __init__(
+        self,
+        path: str,
+        batch_size: int,
+        flush_seconds: float,
+        busy_timeout_ms: int,
+        synchronous: str,
+        crawler: Crawler,
+    ) -> None:
         self.path = path
         self.batch_size = max(1, batch_size)
         self.flush_seconds = flush_seconds
@@ -72,10 +82,12 @@ class StoreArticlePipeline:
 
     def open_spider(self) -> None:
         try:
-            self.db = open_archive(self.path, busy_timeout_ms=self.busy_timeout_ms,
-                                   synchronous=self.synchronous)
-            self.crawl_id = start_crawl(self.db, site=self._site_label(),
-                                        command=self._command(), started_at=now_iso())
+            self.db = open_archive(
+                self.path, busy_timeout_ms=self.busy_timeout_ms, synchronous=self.synchronous
+            )
+            self.crawl_id = start_crawl(
+                self.db, site=self._site_label(), command=self._command(), started_at=now_iso()
+            )
             self._stats().set_value("archive/crawl_id", self.crawl_id)
         except ArchiveError as error:
             self._stats().set_value("archive/errors/open", str(error))
@@ -87,8 +99,10 @@ class StoreArticlePipeline:
         if not self.pending:
             self.oldest_pending = time.monotonic()
         self.pending.append(item)
-        if (len(self.pending) >= self.batch_size
-                or time.monotonic() - self.oldest_pending >= self.flush_seconds):
+        if (
+            len(self.pending) >= self.batch_size
+            or time.monotonic() - self.oldest_pending >= self.flush_seconds
+        ):
             self.flush()
         return item
 
@@ -105,15 +119,15 @@ class StoreArticlePipeline:
         except ArchiveLocked as error:
             self._fail("archive_locked", error, len(batch))
             return
-        except Exception as error:  # a full disk, a broken file: stop, keep what is committed
+        # A full disk, a broken file: stop the crawl, keep what is committed.
+        except Exception as error:  # noqa: BLE001
             self._fail("archive_write_failed", error, len(batch))
             return
-        for item, outcome in zip(batch, outcomes):
+        for item, outcome in zip(batch, outcomes, strict=False):
             adapter = ItemAdapter(item)
             adapter["id"], adapter["version"] = outcome.article_id, outcome.version
             stats.inc_value(f"archive/articles/{outcome.outcome}")
-            self.crawler.signals.send_catch_log(signals.article_stored, outcome=outcome,
-                                                item=item)
+            self.crawler.signals.send_catch_log(signals.article_stored, outcome=outcome, item=item)
 
     def _fail(self, reason: str, error: Exception, lost: int) -> None:
         self.failed = reason
@@ -130,11 +144,15 @@ class StoreArticlePipeline:
             return
         stats = self._stats()
         if self.crawl_id is not None:
-            errors = sum(v for k, v in stats.get_stats().items()
-                         if k.startswith("archive/errors/") and isinstance(v, int))
+            errors = sum(
+                v
+                for k, v in stats.get_stats().items()
+                if k.startswith("archive/errors/") and isinstance(v, int)
+            )
             try:
                 finish_crawl(
-                    self.db, self.crawl_id,
+                    self.db,
+                    self.crawl_id,
                     finished_at=now_iso(),
                     articles_new=stats.get_value("archive/articles/new", 0),
                     articles_changed=stats.get_value("archive/articles/changed", 0),

@@ -2,8 +2,8 @@
 
 A cookie wall or paywall page with a real headline is still worth archiving (the article
 exists, and a later crawl may get its text), so it is kept with ``access`` saying why its body
-is short. A page with no text at all (an empty page, a soft 404) is dropped with a reason, counted in the stats
-as ``archive/dropped/<reason>``; one bad page never stops the crawl.
+is short. A page with no text at all (an empty page, a soft 404) is dropped with a reason,
+counted in the stats as ``archive/dropped/<reason>``; one bad page never stops the crawl.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ PAYWALL = re.compile(
     r"this (?:article|content) is (?:for|available to) (?:subscribers|members))\b",
     re.IGNORECASE,
 )
-JS_REQUIRED = re.compile(r"\b(?:enable javascript|javascript is (?:disabled|required))\b",
-                         re.IGNORECASE)
+JS_REQUIRED = re.compile(
+    r"\b(?:enable javascript|javascript is (?:disabled|required))\b", re.IGNORECASE
+)
 
 
 def drop_reason(title: str | None, body: str) -> str | None:

@@ -11,7 +11,6 @@ the Google News block (``news:publication_date``, ``news:title``) comes through 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
 
@@ -24,6 +23,8 @@ from crawler.sites import Site, SitesError, load_sites
 from spiders.pages import article_item, is_html, looks_like_article
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from twisted.python.failure import Failure
@@ -57,8 +58,9 @@ class NewsSpider(scrapy.Spider):
             yield self._request(url, self.parse_feed)
         for url in self.site.sitemaps:
             yield self._request(url, self.parse_sitemap)
-        for root in sorted({_root(u) for u in (*self.site.feeds, *self.site.sitemaps,
-                                               *self.site.start_urls)}):
+        for root in sorted(
+            {_root(u) for u in (*self.site.feeds, *self.site.sitemaps, *self.site.start_urls)}
+        ):
             yield self._request(urljoin(root, "/robots.txt"), self.parse_robots)
         for url in self.site.start_urls:
             yield self._request(url, self.parse_page, meta={"listing": True})
@@ -68,8 +70,11 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery ---------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        text = response.text if isinstance(response, TextResponse) else response.body.decode(
-            "utf-8", "replace")
+        text = (
+            response.text
+            if isinstance(response, TextResponse)
+            else response.body.decode("utf-8", "replace")
+        )
         for line in text.splitlines():
             key, _, value = line.partition(":")
             if key.strip().lower() == "sitemap" and value.strip():
@@ -147,8 +152,10 @@ class NewsSpider(scrapy.Spider):
     def _follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         for href in response.xpath(LINK_XPATH).getall():
             url = response.urljoin(href.strip()).split("#", 1)[0]
-            if urlparse(url).scheme in ("http", "https") and self.site.owns(url) and not (
-                self.site.is_denied(url)
+            if (
+                urlparse(url).scheme in ("http", "https")
+                and self.site.owns(url)
+                and not (self.site.is_denied(url))
             ):
                 yield self._request(url, self.parse_page, meta={"listing": True})
 

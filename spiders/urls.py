@@ -7,7 +7,6 @@ per URL (stored, dropped, failed) reach the caller through signals and ``failure
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -18,6 +17,8 @@ from crawler.sites import Site, site_for_url
 from spiders.pages import article_item, is_html
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 class UrlsSpider(scrapy.Spider):
     name = "urls"
 
-    def __init__(self, urls: list[str] | str = (), sites: dict[str, Site] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, urls: list[str] | str = (), sites: dict[str, Site] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.urls = urls.split(",") if isinstance(urls, str) else list(urls)
         self.sites = sites or {}
@@ -34,8 +36,13 @@ class UrlsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
-            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error,
-                                 dont_filter=True, meta={"archive_url": url})
+            yield scrapy.Request(
+                url,
+                callback=self.parse_page,
+                errback=self.on_error,
+                dont_filter=True,
+                meta={"archive_url": url},
+            )
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         url = response.meta["archive_url"]

@@ -10,13 +10,16 @@ to savepoints, so its table helpers are safe to use within ``write_transaction``
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from crawler.archive.schema import migrate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 BUSY_TIMEOUT_MS = 5000
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.archive.connection import ArchiveLocked
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @contextmanager

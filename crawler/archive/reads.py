@@ -6,9 +6,10 @@ Reads stay short on purpose: a long-lived read transaction stops WAL checkpoints
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def archive_counts(db: sqlite_utils.Database) -> dict[str, int]:

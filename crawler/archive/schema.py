@@ -8,9 +8,12 @@ guessed at: an older program could silently drop columns it does not know.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import sqlite_utils
 
 ARTICLES_SQL = """
 CREATE TABLE articles (

@@ -12,13 +12,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from crawler.archive.connection import write_transaction
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    import sqlite_utils
 
 CONTENT_COLUMNS = (
     "url",
@@ -44,7 +46,15 @@ CONTENT_COLUMNS = (
     "content_hash",
 )
 JSON_COLUMNS = ("authors", "tags", "lead_image", "field_sources")
-REVISION_COLUMNS = ("title", "description", "authors", "published", "modified", "body", "word_count")
+REVISION_COLUMNS = (
+    "title",
+    "description",
+    "authors",
+    "published",
+    "modified",
+    "body",
+    "word_count",
+)
 
 
 @dataclass(frozen=True)
@@ -93,8 +103,12 @@ def _store_one(db: sqlite_utils.Database, record: Mapping[str, Any]) -> StoreOut
         article_id, version, outcome = existing["id"], existing["version"] + 1, "changed"
         db["articles"].update(
             article_id,
-            {**columns, "version": version, "gone_at": None,
-             "last_seen": max(existing["last_seen"], fetched_at)},
+            {
+                **columns,
+                "version": version,
+                "gone_at": None,
+                "last_seen": max(existing["last_seen"], fetched_at),
+            },
         )
 
     page_id = _store_page(db, page, article_id)
@@ -133,7 +147,7 @@ def _find_article(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, A
             [url],
         ).fetchone()
         if row:
-            return dict(zip(("id", "content_hash", "version", "last_seen"), row))
+            return dict(zip(("id", "content_hash", "version", "last_seen"), row, strict=False))
     return None
 
 

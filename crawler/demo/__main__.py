@@ -22,29 +22,48 @@ DEFAULT_PORT = 8765
 
 
 @click.command()
-@click.option("--port", type=int, default=lambda: int(os.environ.get("DEMO_PORT", DEFAULT_PORT)),
-              show_default=str(DEFAULT_PORT), help="Port of the demo site (DEMO_PORT).")
-@click.option("--db", "db_path", default="archive.db", envvar="NEWSARCHIVE_DB",
-              type=click.Path(path_type=Path), show_default=True)
+@click.option(
+    "--port",
+    type=int,
+    default=lambda: int(os.environ.get("DEMO_PORT", DEFAULT_PORT)),
+    show_default=str(DEFAULT_PORT),
+    help="Port of the demo site (DEMO_PORT).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    default="archive.db",
+    envvar="NEWSARCHIVE_DB",
+    type=click.Path(path_type=Path),
+    show_default=True,
+)
 def main(port: int, db_path: Path) -> None:
     """Serve the demo news site on 127.0.0.1 and crawl it into the archive."""
     try:
         server = SiteServer(DEMO_ROOT / "site", host="127.0.0.1", port=port)
     except OSError as error:
-        click.echo(f"Error: 127.0.0.1:{port} is not free for the demo site ({error.strerror}); "
-                   "stop what uses it or pick another port: make demo DEMO_PORT=8766", err=True)
+        click.echo(
+            f"Error: 127.0.0.1:{port} is not free for the demo site ({error.strerror}); "
+            "stop what uses it or pick another port: make demo DEMO_PORT=8766",
+            err=True,
+        )
         sys.exit(1)
     text = (DEMO_ROOT / "sites.toml").read_text(encoding="utf-8")
     try:
-        sites = parse_sites(tomllib.loads(text.replace("{{BASE}}", server.base_url)),
-                            source=str(DEMO_ROOT / "sites.toml"))
+        sites = parse_sites(
+            tomllib.loads(text.replace("{{BASE}}", server.base_url)),
+            source=str(DEMO_ROOT / "sites.toml"),
+        )
     except SitesError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
     click.echo(f"Demo site: {server.base_url}/  ->  archive: {db_path}")
     with server:
-        code = crawl_sites(list(sites.values()), db_path,
-                           settings_for(db_path, DEMO_ROOT / "sites.toml", (), False))
+        code = crawl_sites(
+            list(sites.values()),
+            db_path,
+            settings_for(db_path, DEMO_ROOT / "sites.toml", (), False),
+        )
     sys.exit(code)
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from typing_extensions import Self
+
 BASE_TOKEN = b"{{BASE}}"
 TEMPLATED_SUFFIXES = {".html", ".xml", ".txt"}
 CONTENT_TYPES = {
@@ -59,7 +61,7 @@ class SiteServer:
         """How many times ``path`` was requested."""
         return sum(1 for requested, _ in self.requests if requested == path)
 
-    def __enter__(self) -> SiteServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -84,8 +86,9 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             server.requests.append((urlparse(self.path).path, time.monotonic()))
             path = server.resolve(self.path)
             if path is None:
-                self._send(404, b"<html><body><h1>Not found</h1></body></html>",
-                           "text/html; charset=utf-8")
+                self._send(
+                    404, b"<html><body><h1>Not found</h1></body></html>", "text/html; charset=utf-8"
+                )
                 return
             body = path.read_bytes()
             if path.suffix in TEMPLATED_SUFFIXES:
@@ -102,7 +105,7 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # the request list is the log
 
     return Handler

@@ -8,8 +8,7 @@ the page gave them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from htmldate import find_date
 from lxml import etree
@@ -17,6 +16,9 @@ from lxml import html as lxml_html
 
 from crawler.extract.body import extract_body
 from crawler.extract.metadata import Metadata, read_metadata
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 HINT_SOURCES = ("feed", "news-sitemap", "sitemap")
 
@@ -75,25 +77,40 @@ def extract_article(
     record: dict[str, Any] = {
         name: values.get(name)
         for name in (
-            "title", "description", "authors", "published_raw", "modified_raw",
-            "language", "section", "tags", "site_name", "access",
+            "title",
+            "description",
+            "authors",
+            "published_raw",
+            "modified_raw",
+            "language",
+            "section",
+            "tags",
+            "site_name",
+            "access",
         )
     }
     record["body"] = body.text
     record["source"] = body.source
     record["canonical_url"] = values.get("canonical_raw") or values.get("og_url")
     lead_image = {
-        key: values.get(f"image_{key}") for key in ("url", "caption", "credit")
+        key: values.get(f"image_{key}")
+        for key in ("url", "caption", "credit")
         if values.get(f"image_{key}")
     }
     record["lead_image"] = lead_image or None
     sources = {
         name: metadata.sources[key]
         for name, key in (
-            ("title", "title"), ("description", "description"), ("authors", "authors"),
-            ("published", "published_raw"), ("modified", "modified_raw"),
-            ("language", "language"), ("section", "section"), ("tags", "tags"),
-            ("site_name", "site_name"), ("canonical_url", "canonical_raw"),
+            ("title", "title"),
+            ("description", "description"),
+            ("authors", "authors"),
+            ("published", "published_raw"),
+            ("modified", "modified_raw"),
+            ("language", "language"),
+            ("section", "section"),
+            ("tags", "tags"),
+            ("site_name", "site_name"),
+            ("canonical_url", "canonical_raw"),
             ("lead_image", "image_url"),
         )
         if key in metadata.sources

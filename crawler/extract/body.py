@@ -25,10 +25,12 @@ SOURCE_WORDS = re.compile(
     r"(?i:\bvia\b|\bwire\b|\bpress\b|\bnews\b|\bagency\b|\bservice\b)|^[A-Z][A-Z&.\- ]{1,12}$"
 )
 # Topic and tag lists a CMS prints under the text: they are the ``tags`` field, not the body.
-TRAILER_LINE = re.compile(r"^(?:topics|tags|filed under|categories|related topics)\s*:",
-                          re.IGNORECASE)
-CREDIT_LINE = re.compile(r"\s*(?:photo(?:graph)?|image|picture|credit)\s*(?:by)?\s*:\s*",
-                         re.IGNORECASE)
+TRAILER_LINE = re.compile(
+    r"^(?:topics|tags|filed under|categories|related topics)\s*:", re.IGNORECASE
+)
+CREDIT_LINE = re.compile(
+    r"\s*(?:photo(?:graph)?|image|picture|credit)\s*(?:by)?\s*:\s*", re.IGNORECASE
+)
 
 
 @dataclass
@@ -104,7 +106,7 @@ def clean_paragraphs(
         match = alone or SOURCE_PREFIX.match(kept[0])
         if match and SOURCE_WORDS.search(match.group("source")):
             source = match.group("source").strip()
-            kept[0] = kept[0][match.end():]
+            kept[0] = kept[0][match.end() :]
             if not kept[0]:
                 kept.pop(0)
     return Body(text="\n\n".join(kept), source=source, date_line=date_line)

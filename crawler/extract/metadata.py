@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from lxml import html as lxml_html
+from typing import TYPE_CHECKING, Any
 
 from crawler.extract import jsonld
 from crawler.extract.dates import date_in_line
+
+if TYPE_CHECKING:
+    from lxml import html as lxml_html
 
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]\s+")
 CREDIT_PATTERN = re.compile(
@@ -23,8 +24,18 @@ CREDIT_PATTERN = re.compile(
     r"(?P<credit>[^()\[\]]{2,120}?)\s*[\)\]]?\s*\.?\s*$",
     re.IGNORECASE,
 )
-STANDFIRST_CLASSES = ("standfirst", "excerpt", "dek", "subtitle", "subheadline", "summary",
-                      "lede", "intro", "article-summary", "strapline")
+STANDFIRST_CLASSES = (
+    "standfirst",
+    "excerpt",
+    "dek",
+    "subtitle",
+    "subheadline",
+    "summary",
+    "lede",
+    "intro",
+    "article-summary",
+    "strapline",
+)
 BYLINE_PATTERN = re.compile(r"^\s*by\s+(?P<names>.{2,200})$", re.IGNORECASE)
 
 
@@ -47,9 +58,7 @@ class Metadata:
 def read_metadata(document: lxml_html.HtmlElement) -> Metadata:
     """Everything the head and markup say about the article, best source first."""
     found = Metadata()
-    objects = jsonld.parse_blocks(
-        document.xpath('//script[@type="application/ld+json"]/text()')
-    )
+    objects = jsonld.parse_blocks(document.xpath('//script[@type="application/ld+json"]/text()'))
     article = jsonld.article_object(objects)
     meta = _meta_tags(document)
     if article is not None:
@@ -65,7 +74,7 @@ def read_metadata(document: lxml_html.HtmlElement) -> Metadata:
 def _meta_tags(document: lxml_html.HtmlElement) -> dict[str, list[str]]:
     tags: dict[str, list[str]] = {}
     for element in document.iter("meta"):
-        key = (element.get("property") or element.get("name") or element.get("itemprop") or "")
+        key = element.get("property") or element.get("name") or element.get("itemprop") or ""
         content = element.get("content")
         if key and content and content.strip():
             tags.setdefault(key.strip().lower(), []).append(content.strip())
@@ -107,9 +116,20 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
     for name, keys in (
         ("title", ("og:title", "twitter:title")),
         ("description", ("og:description", "description", "twitter:description")),
-        ("published_raw", ("article:published_time", "og:published_time", "pubdate",
-                           "publishdate", "date", "dc.date", "dc.date.issued",
-                           "sailthru.date", "parsely-pub-date")),
+        (
+            "published_raw",
+            (
+                "article:published_time",
+                "og:published_time",
+                "pubdate",
+                "publishdate",
+                "date",
+                "dc.date",
+                "dc.date.issued",
+                "sailthru.date",
+                "parsely-pub-date",
+            ),
+        ),
         ("modified_raw", ("article:modified_time", "og:updated_time", "last-modified")),
         ("site_name", ("og:site_name", "application-name")),
         ("section", ("article:section", "section")),
@@ -119,8 +139,11 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
     ):
         value, key = first(*keys)
         found.offer(name, value, f"meta:{key}")
-    authors = [a for a in meta.get("author", []) + meta.get("article:author", [])
-               if not a.startswith(("http://", "https://"))]
+    authors = [
+        a
+        for a in meta.get("author", []) + meta.get("article:author", [])
+        if not a.startswith(("http://", "https://"))
+    ]
     found.offer("authors", _split_names(authors), "meta:author")
     tags = meta.get("article:tag") or _keywords(first("keywords", "news_keywords")[0])
     found.offer("tags", tags, "meta:article:tag")
@@ -161,8 +184,11 @@ def _lead_caption(document: lxml_html.HtmlElement) -> tuple[str | None, str | No
     text = _collapse(figure.text_content())
     if credit:
         text = _collapse(text.replace(credit, ""))
-        credit = CREDIT_PATTERN.sub(lambda m: m.group("credit"), credit) if CREDIT_PATTERN.match(
-            credit) else credit
+        credit = (
+            CREDIT_PATTERN.sub(lambda m: m.group("credit"), credit)
+            if CREDIT_PATTERN.match(credit)
+            else credit
+        )
     match = CREDIT_PATTERN.search(text)
     if match:
         credit = credit or match.group("credit").strip()
