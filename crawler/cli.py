@@ -229,3 +229,7 @@ def _site_problem(report: Any) -> str:
 def _fail(code: int, message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
+
+
+if __name__ == "__main__":
+    cli()

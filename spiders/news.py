@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.selector import Selector
 from scrapy.utils.gz import gunzip
 
@@ -163,6 +165,9 @@ class NewsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if request.callback == self.parse_robots:
             return  # no robots.txt is no Sitemap: lines, not an error
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self._count("archive/forbidden_by_robots")  # a link into a disallowed path
+            return
         self._count(f"archive/errors/{failure.type.__name__}")
         self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
 

@@ -1,0 +1,134 @@
+"""End to end: crawl the three fixture sites through the real CLI into a real archive."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import SEED_PATH, FixtureSites, run_cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EXPECTED_ARTICLES = {"wp": 7, "paper": 8, "blog": 6}
+NON_ARTICLE_PATHS = ("/tag/", "/author/", "/category/", "/section/", "/page/", "/about/")
+
+
+def crawl(sites: FixtureSites, db: Path, *slugs: str):
+    result = run_cli("crawl", *slugs, "--sites", str(sites.sites_file), "--db", str(db),
+                     "-s", "CLOSESPIDER_TIMEOUT=60")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def rows(db: Path, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+def crawled(fixture_sites: FixtureSites, archive_path: Path) -> FixtureSites:
+    crawl(fixture_sites, archive_path)
+    return fixture_sites
+
+
+def test_crawl_archives_every_article_of_each_site_once(crawled, archive_path):
+    counts = dict(rows(archive_path, "select site, count(*) from articles group by site"))
+    assert counts == EXPECTED_ARTICLES
+    assert rows(archive_path, "select count(*) from revisions") == [(21,)]
+    assert rows(archive_path, "select count(distinct url) from pages") == [(21,)]
+    assert rows(archive_path, "pragma integrity_check") == [("ok",)]
+
+
+def test_crawl_skips_index_tag_and_author_pages(crawled, archive_path):
+    urls = [url for (url,) in rows(archive_path, "select url from articles")]
+    assert not [url for url in urls if any(part in url for part in NON_ARTICLE_PATHS)]
+    # They were fetched and followed (the blog is reachable only through them), not archived.
+    assert crawled.servers["blog"].hits("/page/2/") == 1
+    assert crawled.servers["wp"].hits("/tag/israel/") == 0  # a feed-only site follows no links
+
+
+def test_crawl_finds_articles_only_listed_in_a_sitemap(crawled, archive_path):
+    path = "/news/2026/11/transit-adds-late-night-bus-route-to-east-side.html"
+    url = crawled.servers["paper"].url(path)
+    assert rows(archive_path, "select count(*) from articles where url = ?", url) == [(1,)]
+
+
+def test_crawl_never_requests_what_robots_txt_disallows(crawled):
+    assert crawled.servers["paper"].hits("/private/") == 0
+    assert crawled.servers["paper"].hits("/robots.txt") >= 1
+
+
+def test_crawl_summary_reports_counts(fixture_sites, archive_path):
+    result = crawl(fixture_sites, archive_path, "blog")
+    assert "blog: 6 new, 0 changed, 0 unchanged" in result.stdout
+    assert "errors: 0" in result.stdout
+    assert "newsarchive serve --db" in result.stdout
+
+
+def test_second_crawl_writes_no_new_revision(crawled, archive_path):
+    before = rows(archive_path, "select id, version, content_hash from articles order by id")
+    result = crawl(crawled, archive_path)
+    assert "articles: 0 new, 0 changed, 21 unchanged" in result.stdout
+    assert rows(archive_path, "select id, version, content_hash from articles order by id") == (
+        before
+    )
+    assert rows(archive_path, "select count(*) from revisions") == [(21,)]
+    assert rows(archive_path, "select count(*), sum(articles_unchanged) from crawls "
+                              "where finished_at is not null") == [(6, 21)]
+
+
+def test_changed_page_writes_exactly_one_new_revision(crawled, archive_path):
+    page = crawled.page("blog", "/posts/tomatoes-again/")
+    html = page.read_text(encoding="utf-8")
+    assert "<p>" in html
+    page.write_text(html.replace("<p>", "<p>Correction: seven plants, not six. ", 1),
+                    encoding="utf-8")
+
+    result = crawl(crawled, archive_path, "blog")
+
+    assert "blog: 0 new, 1 changed, 5 unchanged" in result.stdout
+    url = crawled.servers["blog"].url("/posts/tomatoes-again/")
+    (article_id, version, body), = rows(
+        archive_path, "select id, version, body from articles where url = ?", url)
+    assert version == 2
+    assert body.startswith("Correction: seven plants, not six.")
+    revisions = rows(archive_path, "select version, body from revisions where article_id = ? "
+                                   "order by version", article_id)
+    assert [v for v, _ in revisions] == [1, 2]
+    assert not revisions[0][1].startswith("Correction")
+    assert rows(archive_path, "select count(*) from revisions") == [(22,)]
+
+
+def test_seed_article_comes_out_clean(crawled, archive_path, seed_expected):
+    url = crawled.servers["wp"].url(SEED_PATH)
+    conn = sqlite3.connect(archive_path)
+    conn.row_factory = sqlite3.Row
+    article = dict(conn.execute("select * from articles where url = ?", [url]).fetchone())
+    for field in ("title", "site_name", "published", "description", "source", "language"):
+        assert article[field] == seed_expected[field], field
+    assert article["body"] == seed_expected["body"]
+    for fragment in seed_expected["body_must_not_contain"]:
+        assert fragment not in article["body"]
+    image = json.loads(article["lead_image"])
+    assert image["caption"] == seed_expected["lead_image"]["caption"]
+    assert image["credit"] == seed_expected["lead_image"]["credit"]
+    assert json.loads(article["field_sources"])["published"] == "html:date-line"
+
+
+def test_newspaper_metadata_is_normalized(crawled, archive_path):
+    path = "/news/2026/11/marathon-draws-record-field-despite-cold-snap.html"
+    url = crawled.servers["paper"].url(path)
+    conn = sqlite3.connect(archive_path)
+    conn.row_factory = sqlite3.Row
+    article = conn.execute("select * from articles where url = ?", [url]).fetchone()
+    assert json.loads(article["authors"]) == ["Theo Okafor", "Hanna Vesterberg"]
+    assert article["published_raw"].endswith("-05:00")
+    assert article["published"].endswith("+00:00")
+    assert article["site_name"] == "The Riverton Ledger"
+    assert article["canonical_url"] == url
+    assert "We use cookies" not in article["body"]
+    assert "Share this" not in article["body"]
