@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from crawler.archive.schema import migrate
+from crawler.archive.schema import SCHEMA_VERSION, migrate, schema_version
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -53,14 +53,15 @@ def open_archive(
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
         conn.execute("PRAGMA foreign_keys = ON")
-        with write_transaction(db):
-            migrate(db)
+        if schema_version(db) != SCHEMA_VERSION:  # only a migration needs the write lock
+            with write_transaction(db):
+                migrate(db)
+    except ArchiveLocked as error:
+        conn.close()
+        raise ArchiveLocked(f"{path}: {error}") from error
     except sqlite3.DatabaseError as error:
         conn.close()
         raise ArchiveError(f"{path}: not a newsarchive SQLite archive: {error}") from error
-    except ArchiveError as error:
-        conn.close()
-        raise ArchiveError(f"{path}: {error}") from error
     except ValueError as error:  # a newer schema
         conn.close()
         raise ArchiveError(f"{path}: {error}") from error

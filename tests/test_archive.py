@@ -1,0 +1,165 @@
+"""The archive package alone: opening, refusing bad paths, idempotent writes, locking."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from crawler.archive import ArchiveError, ArchiveLocked, open_archive, store_articles
+from crawler.archive.lock import run_lock
+from crawler.archive.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def record(url: str = "http://news.test/a/", body: str = "First text.", **fields) -> dict:
+    return {
+        "url": url,
+        "site": "news",
+        "title": fields.pop("title", "A headline"),
+        "body": body,
+        "authors": ["A. Writer"],
+        "content_hash": fields.pop("content_hash", str(hash(body))),
+        "page": {
+            "url": url,
+            "status": 200,
+            "headers": {"content-type": "text/html"},
+            "body": f"<html><body><p>{body}</p></body></html>".encode(),
+            "fetched_at": fields.pop("fetched_at", "2026-11-01T00:00:00+00:00"),
+        },
+        **fields,
+    }
+
+
+def test_new_archive_has_schema_wal_and_fts(archive_path):
+    db = open_archive(archive_path)
+    assert {"articles", "article_urls", "revisions", "pages", "crawls", "articles_fts"} <= set(
+        db.table_names()
+    )
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_store_is_idempotent_and_versions_changes(archive_path):
+    db = open_archive(archive_path)
+    first = store_articles(db, [record()])
+    again = store_articles(db, [record(fetched_at="2026-11-02T00:00:00+00:00")])
+    changed = store_articles(db, [record(body="Corrected text.",
+                                         fetched_at="2026-11-03T00:00:00+00:00")])
+    assert [o.outcome for o in first + again + changed] == ["new", "unchanged", "changed"]
+    assert len({o.article_id for o in first + again + changed}) == 1
+    assert db.execute("select count(*) from articles").fetchone()[0] == 1
+    assert db.execute("select version, first_seen, last_seen from articles").fetchone() == (
+        2, "2026-11-01T00:00:00+00:00", "2026-11-03T00:00:00+00:00")
+    assert db.execute("select count(*) from revisions").fetchone()[0] == 2
+    assert db.execute("select count(*) from pages").fetchone()[0] == 2
+
+
+def test_article_keeps_identity_across_url_aliases(archive_path):
+    db = open_archive(archive_path)
+    (first,) = store_articles(db, [record(aliases=["http://news.test/a"])])
+    (moved,) = store_articles(db, [record(url="http://news.test/a", body="Moved and edited.")])
+    assert moved.article_id == first.article_id
+    assert moved.outcome == "changed"
+
+
+def test_full_text_search_follows_updates(archive_path):
+    db = open_archive(archive_path)
+    store_articles(db, [record(body="The harbor bridge reopened.")])
+    store_articles(db, [record(body="The ferry fares rose.")])
+    def search(term: str) -> int:
+        return db.execute("select count(*) from articles_fts where articles_fts match ?",
+                          [term]).fetchone()[0]
+    assert search("ferry") == 1
+    assert search("bridge") == 0
+
+
+def test_failed_batch_leaves_nothing_behind(archive_path):
+    db = open_archive(archive_path)
+    broken = record(url="http://news.test/b/")
+    del broken["page"]["status"]  # NOT NULL column: the second insert of the batch fails
+    with pytest.raises(KeyError):
+        store_articles(db, [record(), broken])
+    assert db.execute("select count(*) from articles").fetchone()[0] == 0
+    assert db.execute("select count(*) from article_urls").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.mkdir(), "is a directory"),
+        (lambda p: p.parent.joinpath("file").write_text("x"), "is a file"),
+        (lambda p: p.write_bytes(b"this is not sqlite" * 100), "not a newsarchive"),
+    ],
+    ids=["directory", "parent-is-file", "not-a-database"],
+)
+def test_unusable_archive_path_gives_one_line_error(tmp_path, make, message):
+    path = tmp_path / "archive.db"
+    make(path)
+    if message == "is a file":
+        path = tmp_path / "file" / "archive.db"
+    with pytest.raises(ArchiveError) as error:
+        open_archive(path)
+    assert message in str(error.value)
+    assert str(path) in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_newer_schema_is_refused(archive_path):
+    open_archive(archive_path).close()
+    with sqlite3.connect(archive_path) as conn:
+        conn.execute(f"pragma user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(ArchiveError, match="newer than this newsarchive knows"):
+        open_archive(archive_path)
+
+
+def hold_write_lock(path: Path, seconds: float) -> subprocess.Popen:
+    code = (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True)\n"
+        f"time.sleep({seconds}); c.execute('COMMIT')\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_writer_waits_for_a_short_lock_and_fails_loudly_on_a_long_one(archive_path):
+    open_archive(archive_path).close()
+    holder = hold_write_lock(archive_path, 0.5)
+    db = open_archive(archive_path, busy_timeout_ms=5000)
+    (outcome,) = store_articles(db, [record()])  # waits ~0.5 s, then writes
+    assert outcome.outcome == "new"
+    holder.wait(timeout=10)
+
+    holder = hold_write_lock(archive_path, 5)
+    impatient = open_archive(archive_path, busy_timeout_ms=300)
+    started = time.monotonic()
+    with pytest.raises(ArchiveLocked):
+        store_articles(impatient, [record(url="http://news.test/c/")])
+    assert time.monotonic() - started < 4
+    holder.kill()
+    holder.wait(timeout=10)
+    assert db.execute("select count(*) from articles").fetchone()[0] == 1
+
+
+def test_second_run_lock_is_refused_and_released(archive_path):
+    with run_lock(archive_path), pytest.raises(ArchiveLocked, match="locked by another run"):
+        # a lock held by another process looks the same: flock is per open file
+        code = (
+            "import sys; sys.path.insert(0, '.')\n"
+            "from crawler.archive.lock import run_lock\n"
+            f"with run_lock({str(archive_path)!r}): pass\n"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert result.returncode != 0
+        raise ArchiveLocked(result.stderr.strip().splitlines()[-1])
+    with run_lock(archive_path):
+        pass
