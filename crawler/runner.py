@@ -7,6 +7,7 @@ politeness settings; their stats become a ``RunReport`` and an exit code (DESIGN
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -102,7 +103,12 @@ class RunReport:
 
 
 def project_settings(overrides: dict[str, Any]) -> Settings:
-    """The project's settings with the caller's overrides at command-line priority."""
+    """The project's settings with the caller's overrides at command-line priority.
+
+    Scrapy finds a project through ``scrapy.cfg`` in the working folder or above it; cron and
+    one-off commands run from anywhere, so the settings module is named outright.
+    """
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
     settings.setdict(overrides, priority="cmdline")
     return settings

@@ -23,7 +23,9 @@ SITE_DIR = ROOT / "tests" / "site"
 SEED_DIR = ROOT.parent / "shared" / "seed"
 BENCHMARK_DIR = ROOT.parent / "shared" / "data" / "article-extraction-benchmark"
 SITE_HOSTS = {"wp": "127.0.0.1", "paper": "127.0.0.2", "blog": "127.0.0.3"}
-SEED_PATH = "/2018/06/17/kremlin-putin-netanyahu-agree-to-boost-israel-russia-coordination-in-syria/"
+SEED_PATH = (
+    "/2018/06/17/kremlin-putin-netanyahu-agree-to-boost-israel-russia-coordination-in-syria/"
+)
 CLI_TIMEOUT = 120
 
 
@@ -67,7 +69,9 @@ deny = ['/about/']
 def fixture_sites(tmp_path: Path) -> FixtureSites:
     root = tmp_path / "site"
     shutil.copytree(SITE_DIR, root)
-    servers = {name: SiteServer(root / name, host=host).start() for name, host in SITE_HOSTS.items()}
+    servers = {
+        name: SiteServer(root / name, host=host).start() for name, host in SITE_HOSTS.items()
+    }
     sites_file = tmp_path / "sites.toml"
     sites_file.write_text(sites_toml(servers), encoding="utf-8")
     yield FixtureSites(root=root, servers=servers, sites_file=sites_file)
@@ -80,12 +84,19 @@ def archive_path(tmp_path: Path) -> Path:
     return tmp_path / "archive.db"
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = CLI_TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
     """Run ``newsarchive`` as a user would, in its own process."""
     return subprocess.run(
         [sys.executable, "-m", "crawler.cli", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
     )
 

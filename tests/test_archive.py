@@ -50,13 +50,17 @@ def test_store_is_idempotent_and_versions_changes(archive_path):
     db = open_archive(archive_path)
     first = store_articles(db, [record()])
     again = store_articles(db, [record(fetched_at="2026-11-02T00:00:00+00:00")])
-    changed = store_articles(db, [record(body="Corrected text.",
-                                         fetched_at="2026-11-03T00:00:00+00:00")])
+    changed = store_articles(
+        db, [record(body="Corrected text.", fetched_at="2026-11-03T00:00:00+00:00")]
+    )
     assert [o.outcome for o in first + again + changed] == ["new", "unchanged", "changed"]
     assert len({o.article_id for o in first + again + changed}) == 1
     assert db.execute("select count(*) from articles").fetchone()[0] == 1
     assert db.execute("select version, first_seen, last_seen from articles").fetchone() == (
-        2, "2026-11-01T00:00:00+00:00", "2026-11-03T00:00:00+00:00")
+        2,
+        "2026-11-01T00:00:00+00:00",
+        "2026-11-03T00:00:00+00:00",
+    )
     assert db.execute("select count(*) from revisions").fetchone()[0] == 2
     assert db.execute("select count(*) from pages").fetchone()[0] == 2
 
@@ -73,9 +77,12 @@ def test_full_text_search_follows_updates(archive_path):
     db = open_archive(archive_path)
     store_articles(db, [record(body="The harbor bridge reopened.")])
     store_articles(db, [record(body="The ferry fares rose.")])
+
     def search(term: str) -> int:
-        return db.execute("select count(*) from articles_fts where articles_fts match ?",
-                          [term]).fetchone()[0]
+        return db.execute(
+            "select count(*) from articles_fts where articles_fts match ?", [term]
+        ).fetchone()[0]
+
     assert search("ferry") == 1
     assert search("bridge") == 0
 

@@ -18,8 +18,16 @@ NON_ARTICLE_PATHS = ("/tag/", "/author/", "/category/", "/section/", "/page/", "
 
 
 def crawl(sites: FixtureSites, db: Path, *slugs: str):
-    result = run_cli("crawl", *slugs, "--sites", str(sites.sites_file), "--db", str(db),
-                     "-s", "CLOSESPIDER_TIMEOUT=60")
+    result = run_cli(
+        "crawl",
+        *slugs,
+        "--sites",
+        str(sites.sites_file),
+        "--db",
+        str(db),
+        "-s",
+        "CLOSESPIDER_TIMEOUT=60",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -77,27 +85,34 @@ def test_second_crawl_writes_no_new_revision(crawled, archive_path):
         before
     )
     assert rows(archive_path, "select count(*) from revisions") == [(21,)]
-    assert rows(archive_path, "select count(*), sum(articles_unchanged) from crawls "
-                              "where finished_at is not null") == [(6, 21)]
+    assert rows(
+        archive_path,
+        "select count(*), sum(articles_unchanged) from crawls where finished_at is not null",
+    ) == [(6, 21)]
 
 
 def test_changed_page_writes_exactly_one_new_revision(crawled, archive_path):
     page = crawled.page("blog", "/posts/tomatoes-again/")
     html = page.read_text(encoding="utf-8")
     assert "<p>" in html
-    page.write_text(html.replace("<p>", "<p>Correction: seven plants, not six. ", 1),
-                    encoding="utf-8")
+    page.write_text(
+        html.replace("<p>", "<p>Correction: seven plants, not six. ", 1), encoding="utf-8"
+    )
 
     result = crawl(crawled, archive_path, "blog")
 
     assert "blog: 0 new, 1 changed, 5 unchanged" in result.stdout
     url = crawled.servers["blog"].url("/posts/tomatoes-again/")
-    (article_id, version, body), = rows(
-        archive_path, "select id, version, body from articles where url = ?", url)
+    ((article_id, version, body),) = rows(
+        archive_path, "select id, version, body from articles where url = ?", url
+    )
     assert version == 2
     assert body.startswith("Correction: seven plants, not six.")
-    revisions = rows(archive_path, "select version, body from revisions where article_id = ? "
-                                   "order by version", article_id)
+    revisions = rows(
+        archive_path,
+        "select version, body from revisions where article_id = ? order by version",
+        article_id,
+    )
     assert [v for v, _ in revisions] == [1, 2]
     assert not revisions[0][1].startswith("Correction")
     assert rows(archive_path, "select count(*) from revisions") == [(22,)]

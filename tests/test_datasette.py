@@ -56,7 +56,9 @@ def test_metadata_is_keyed_by_the_database_file_name(crawled_archive):
 
 
 def test_count_query_answers(crawled_archive):
-    response = get(crawled_archive, "/news.json?sql=select+count(*)+as+n+from+articles&_shape=array")
+    response = get(
+        crawled_archive, "/news.json?sql=select+count(*)+as+n+from+articles&_shape=array"
+    )
     assert response.json() == [{"n": 21}]
 
 
@@ -94,21 +96,26 @@ def test_site_facet_counts_every_article(crawled_archive):
 
 @pytest.mark.parametrize(
     "sql",
-    ["delete from articles", "update articles set title = 'x'", "pragma journal_mode=delete",
-     "attach database '/tmp/x.db' as x"],
+    [
+        "delete from articles",
+        "update articles set title = 'x'",
+        "pragma journal_mode=delete",
+        "attach database '/tmp/x.db' as x",
+    ],
 )
 def test_writes_through_datasette_are_rejected(crawled_archive, sql):
     response = get(crawled_archive, "/news.json?" + httpx.QueryParams({"sql": sql}).__str__())
     assert response.status_code == 400
-    assert get(crawled_archive, "/news.json?sql=select+count(*)+as+n+from+articles&_shape=array"
-               ).json() == [{"n": 21}]
+    assert get(
+        crawled_archive, "/news.json?sql=select+count(*)+as+n+from+articles&_shape=array"
+    ).json() == [{"n": 21}]
 
 
 def test_expensive_query_is_cut_off(crawled_archive):
-    sql = ("with recursive r(i) as (select 1 union all select i + 1 from r) "
-           "select count(*) from r")
-    response = get(crawled_archive, "/news.json?" + str(httpx.QueryParams({"sql": sql})),
-                   sql_time_limit_ms=200)
+    sql = "with recursive r(i) as (select 1 union all select i + 1 from r) select count(*) from r"
+    response = get(
+        crawled_archive, "/news.json?" + str(httpx.QueryParams({"sql": sql})), sql_time_limit_ms=200
+    )
     assert response.status_code == 400
     assert "interrupted" in response.text.lower() or "time limit" in response.text.lower()
 
@@ -122,16 +129,27 @@ def free_port() -> int:
 def test_serve_command_answers_on_loopback(crawled_archive):
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(crawled_archive),
-         "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "serve",
+            "--db",
+            str(crawled_archive),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/news.json?sql=select+1+as+one"
-                                     "&_shape=array", timeout=2)
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/news.json?sql=select+1+as+one&_shape=array", timeout=2
+                )
                 break
             except httpx.TransportError:
                 assert server.poll() is None, server.stderr.read()
