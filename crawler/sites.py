@@ -60,8 +60,16 @@ class Site:
 
     def owns(self, url: str) -> bool:
         """True when the URL's host is one of the site's domains (or a subdomain of one)."""
-        host = (urlparse(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        host = host_of(url)
+        return bool(host) and any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+def host_of(url: str) -> str:
+    """The URL's host name, lower case; empty for a URL too malformed to have one."""
+    try:
+        return (urlparse(url).hostname or "").lower()
+    except ValueError:  # "http://[bad/": an unclosed IPv6 bracket
+        return ""
 
 
 def load_sites(path: Path | str) -> dict[str, Site]:
@@ -113,8 +121,7 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
     for key in URL_LIST_KEYS:
         values = _string_list(merged.get(key, []), key, fail)
         for url in values:
-            parts = urlparse(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            if not host_of(url) or urlparse(url).scheme not in ("http", "https"):
                 raise fail(key, f"{url!r} is not an http(s) URL")
         urls[key] = values
     if not any(urls.values()):
@@ -122,7 +129,7 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
 
     allowed = _string_list(merged.get("allowed_domains", []), "allowed_domains", fail)
     if not allowed:
-        hosts = {urlparse(u).hostname or "" for values in urls.values() for u in values}
+        hosts = {host_of(u) for values in urls.values() for u in values}
         allowed = tuple(sorted(hosts))
     allowed = tuple(domain.lower() for domain in allowed)
 

@@ -18,7 +18,7 @@ from w3lib.url import url_query_cleaner
 
 from crawler.extract.dates import parse_date
 from crawler.items import ARTICLE_COLUMNS
-from crawler.sites import Site, load_sites
+from crawler.sites import Site, host_of, load_sites
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -87,7 +87,9 @@ def language_code(value: Any) -> str | None:
 
 def identity_url(url: str) -> str:
     """The URL without fragment and tracking parameters: what tells one article from another."""
-    cleaned = url_query_cleaner(url, TRACKING_PARAMETERS, remove=True, keep_fragments=False)
+    cleaned = url_query_cleaner(
+        url, TRACKING_PARAMETERS, remove=True, unique=False, keep_fragments=False
+    )
     return str(cleaned)
 
 
@@ -95,11 +97,14 @@ def trusted_canonical(canonical: Any, page_url: str, site: Site | None) -> str |
     """The page's canonical URL, absolute, if it stays on the page's own site."""
     if not isinstance(canonical, str) or not canonical.strip():
         return None
-    absolute = urljoin(page_url, canonical.strip())
-    parts = urlparse(absolute)
-    if parts.scheme not in ("http", "https"):
+    try:
+        absolute = urljoin(page_url, canonical.strip())
+    except ValueError:
         return None
-    same_host = parts.hostname == urlparse(page_url).hostname
+    host = host_of(absolute)
+    if not host or urlparse(absolute).scheme not in ("http", "https"):
+        return None
+    same_host = host == host_of(page_url)
     if same_host or (site is not None and site.owns(absolute)):
         return identity_url(absolute)
     return None

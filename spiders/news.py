@@ -17,8 +17,8 @@ from urllib.parse import urljoin, urlparse
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.selector import Selector
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 
 from crawler.sites import Site, SitesError, load_sites

@@ -94,6 +94,7 @@ def run_cli(
     return subprocess.run(
         [sys.executable, "-m", "crawler.cli", *args],
         capture_output=True,
+        check=False,
         text=True,
         timeout=timeout,
         cwd=cwd,

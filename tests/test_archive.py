@@ -158,15 +158,14 @@ def test_writer_waits_for_a_short_lock_and_fails_loudly_on_a_long_one(archive_pa
 
 
 def test_second_run_lock_is_refused_and_released(archive_path):
-    with run_lock(archive_path), pytest.raises(ArchiveLocked, match="locked by another run"):
-        # a lock held by another process looks the same: flock is per open file
-        code = (
-            "import sys; sys.path.insert(0, '.')\n"
-            "from crawler.archive.lock import run_lock\n"
-            f"with run_lock({str(archive_path)!r}): pass\n"
-        )
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        assert result.returncode != 0
-        raise ArchiveLocked(result.stderr.strip().splitlines()[-1])
+    code = (
+        f"from crawler.archive.lock import run_lock\nwith run_lock({str(archive_path)!r}): pass\n"
+    )
     with run_lock(archive_path):
-        pass
+        held = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False
+        )
+    free = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert held.returncode != 0
+    assert "locked by another run" in held.stderr
+    assert free.returncode == 0, free.stderr

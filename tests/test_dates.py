@@ -129,12 +129,6 @@ def test_rfc_2822_with_gmt() -> None:
 
 
 @pytest.mark.filterwarnings("ignore::dateutil.parser.UnknownTimezoneWarning")
-@pytest.mark.xfail(
-    reason="crawler/extract/dates.py parse_date: dateutil does not know RFC 2822's "
-    "obsolete zone names (EDT = -0400), drops them with a warning and reads the time in "
-    "the default time zone, giving 2018-06-17T09:43:34+00:00 instead of 13:43:34 UTC",
-    strict=True,
-)
 def test_rfc_2822_with_named_us_zone() -> None:
     assert parse_date("Sun, 17 Jun 2018 09:43:34 EDT") == "2018-06-17T13:43:34+00:00"
 
@@ -218,13 +212,6 @@ def test_future_bound_follows_newsarchive_now(monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.parametrize("raw", ["March 2024", "2024"])
-@pytest.mark.xfail(
-    reason="crawler/extract/dates.py parse_date: dateutil fills a missing day/month from "
-    "the machine's real date (not NEWSARCHIVE_NOW), so 'March 2024' becomes 2024-03-<today's "
-    "day> and '2024' becomes 2024-<today's month and day>: an invented, run-dependent "
-    "instant instead of None",
-    strict=True,
-)
 def test_partial_date_without_a_day_is_none(raw: str) -> None:
     assert parse_date(raw) is None
 

@@ -15,6 +15,7 @@ def run_demo(port: int, db, timeout: float = 120) -> subprocess.CompletedProcess
     return subprocess.run(
         [sys.executable, "-m", "crawler.demo", "--port", str(port), "--db", str(db)],
         capture_output=True,
+        check=False,
         text=True,
         timeout=timeout,
     )

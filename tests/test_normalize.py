@@ -176,12 +176,6 @@ def test_identity_url_of_clean_url_is_unchanged() -> None:
     assert identity_url(PAGE) == PAGE
 
 
-@pytest.mark.xfail(
-    reason="pipelines/normalize.py identity_url: w3lib url_query_cleaner's default "
-    "unique=True drops repeated non-tracking parameters, so '?x=1&utm_source=1&x=2' "
-    "becomes '?x=1' and two different URLs get the same identity",
-    strict=True,
-)
 def test_identity_url_keeps_repeated_non_tracking_parameters() -> None:
     url = "https://example.com/a?x=1&utm_source=1&x=2"
     assert identity_url(url) == "https://example.com/a?x=1&x=2"
@@ -243,12 +237,6 @@ def test_missing_canonical_is_none(canonical: Any) -> None:
     assert trusted_canonical(canonical, PAGE, None) is None
 
 
-@pytest.mark.xfail(
-    reason="pipelines/normalize.py trusted_canonical: urlparse(...).hostname raises "
-    "ValueError('Invalid IPv6 URL') for a malformed canonical such as 'http://[bad/x', so "
-    "normalize_record fails and the whole article is lost instead of canonical_url=None",
-    strict=True,
-)
 def test_malformed_canonical_is_none() -> None:
     assert trusted_canonical("http://[bad/x", PAGE, None) is None
 

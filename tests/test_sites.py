@@ -192,12 +192,6 @@ def test_url_lists_accept_only_http_urls(key: str, url: str) -> None:
     assert message == f"sites.toml: site 'x': key {key!r}: {url!r} is not an http(s) URL"
 
 
-@pytest.mark.xfail(
-    reason="crawler/sites.py _parse_site: urlparse(url).hostname raises a bare "
-    "ValueError('Invalid IPv6 URL') for 'http://[bad/feed', which escapes instead of a "
-    "one-line SitesError naming the file, site and key",
-    strict=True,
-)
 def test_malformed_url_is_an_error_naming_file_site_and_key() -> None:
     with pytest.raises(SitesError, match=re.escape("sites.toml: site 'x': key 'feeds'")):
         parse_sites({"sites": {"x": {"feeds": ["http://[bad/feed"]}}})
@@ -407,11 +401,5 @@ def test_site_for_url_is_none_for_an_unknown_host(two_sites: dict[str, Site]) ->
     assert site_for_url({}, "https://gazette.example/a") is None
 
 
-@pytest.mark.xfail(
-    reason="crawler/sites.py Site.owns: urlparse(url).hostname raises ValueError('Invalid "
-    "IPv6 URL') for a malformed link such as 'http://[bad/', so site_for_url (and the "
-    "spider's owns() checks on feed/sitemap links) crash instead of answering None",
-    strict=True,
-)
 def test_site_for_url_is_none_for_a_malformed_url(two_sites: dict[str, Site]) -> None:
     assert site_for_url(two_sites, "http://[bad/") is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
@@ -25,6 +26,24 @@ DATE_LINE_PATTERN = re.compile(
     r"(?P<date>.{6,60}?)\s*\.?\s*$",
     re.IGNORECASE,
 )
+DEFAULT_A = datetime(2000, 1, 1)
+DEFAULT_B = datetime(2001, 2, 2)
+US_ZONES = {
+    name: offset * 3600
+    for name, offset in {
+        "UT": 0,
+        "GMT": 0,
+        "UTC": 0,
+        "EST": -5,
+        "EDT": -4,
+        "CST": -6,
+        "CDT": -5,
+        "MST": -7,
+        "MDT": -6,
+        "PST": -8,
+        "PDT": -7,
+    }.items()
+}
 EPOCH_PATTERN = re.compile(r"^\d{10}(?:\d{3})?$")
 
 
@@ -58,10 +77,18 @@ def _parse_text(text: str) -> datetime | None:
         pass
     if not re.search(r"\d{4}", text):  # "yesterday", "3 hours ago", "June 5": no year, no date
         return None
+    try:  # RFC 2822, with its obsolete zone names (EDT = -0400), as feeds and themes write it
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
     try:
-        return dateutil_parser.parse(text, fuzzy=False)
+        # dateutil fills what the text lacks from a default date: parse against two different
+        # defaults, and a text without a day ("March 2024") gives two answers, so no date.
+        first = dateutil_parser.parse(text, default=DEFAULT_A, tzinfos=US_ZONES)
+        second = dateutil_parser.parse(text, default=DEFAULT_B, tzinfos=US_ZONES)
     except (ValueError, OverflowError):
         return None
+    return first if first.date() == second.date() else None
 
 
 def date_in_line(line: str) -> str | None:

@@ -145,8 +145,9 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
         if not a.startswith(("http://", "https://"))
     ]
     found.offer("authors", _split_names(authors), "meta:author")
-    tags = meta.get("article:tag") or _keywords(first("keywords", "news_keywords")[0])
-    found.offer("tags", tags, "meta:article:tag")
+    found.offer("tags", meta.get("article:tag"), "meta:article:tag")
+    keywords, key = first("keywords", "news_keywords")
+    found.offer("tags", _keywords(keywords), f"meta:{key}")
 
 
 def _from_markup(found: Metadata, document: lxml_html.HtmlElement) -> None:
