@@ -12,35 +12,9 @@ from dataclasses import dataclass, field
 
 import scrapy
 
-ARTICLE_COLUMNS = (
-    "id",
-    "url",
-    "canonical_url",
-    "site",
-    "site_name",
-    "title",
-    "description",
-    "authors",
-    "published",
-    "published_raw",
-    "modified",
-    "modified_raw",
-    "language",
-    "section",
-    "tags",
-    "body",
-    "word_count",
-    "lead_image",
-    "source",
-    "field_sources",
-    "access",
-    "content_hash",
-    "first_seen",
-    "last_seen",
-    "gone_at",
-    "duplicate_of",
-    "version",
-)
+from crawler.archive.schema import ARTICLE_COLUMNS
+
+__all__ = ["ARTICLE_COLUMNS", "ArticleItem", "FetchedPage"]
 
 
 @dataclass

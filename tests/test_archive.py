@@ -169,3 +169,12 @@ def test_second_run_lock_is_refused_and_released(archive_path):
     assert held.returncode != 0
     assert "locked by another run" in held.stderr
     assert free.returncode == 0, free.stderr
+
+
+def test_article_columns_match_the_table_and_the_item(archive_path):
+    from crawler.archive.schema import ARTICLE_COLUMNS
+    from crawler.items import ArticleItem
+
+    db = open_archive(archive_path)
+    assert tuple(db["articles"].columns_dict) == ARTICLE_COLUMNS
+    assert set(ArticleItem.fields) == {*ARTICLE_COLUMNS, "page"}

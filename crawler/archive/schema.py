@@ -15,6 +15,39 @@ if TYPE_CHECKING:
 
     import sqlite_utils
 
+# The articles columns in table order; ArticleItem's fields are these (tests check both).
+ARTICLE_COLUMNS = (
+    "id",
+    "url",
+    "canonical_url",
+    "site",
+    "site_name",
+    "title",
+    "description",
+    "authors",
+    "published",
+    "published_raw",
+    "modified",
+    "modified_raw",
+    "language",
+    "section",
+    "tags",
+    "body",
+    "word_count",
+    "lead_image",
+    "source",
+    "field_sources",
+    "access",
+    "content_hash",
+    "first_seen",
+    "last_seen",
+    "gone_at",
+    "duplicate_of",
+    "version",
+)
+# Kept by the archive itself, never taken from a fetch.
+BOOKKEEPING_COLUMNS = ("first_seen", "last_seen", "gone_at", "duplicate_of", "version")
+
 ARTICLES_SQL = """
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,

@@ -16,34 +16,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crawler.archive.connection import write_transaction
+from crawler.archive.schema import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     import sqlite_utils
 
-CONTENT_COLUMNS = (
-    "url",
-    "canonical_url",
-    "site",
-    "site_name",
-    "title",
-    "description",
-    "authors",
-    "published",
-    "published_raw",
-    "modified",
-    "modified_raw",
-    "language",
-    "section",
-    "tags",
-    "body",
-    "word_count",
-    "lead_image",
-    "source",
-    "field_sources",
-    "access",
-    "content_hash",
+# What a fetch says about an article; the rest (identity, first/last seen, version) is ours.
+CONTENT_COLUMNS = tuple(
+    name for name in ARTICLE_COLUMNS if name not in ("id", *BOOKKEEPING_COLUMNS)
 )
 JSON_COLUMNS = ("authors", "tags", "lead_image", "field_sources")
 REVISION_COLUMNS = (
