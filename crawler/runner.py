@@ -138,9 +138,13 @@ def run_spiders(jobs: list[tuple[type[Spider], dict[str, Any]]], settings: Setti
     report.seconds = time.monotonic() - started
     for crawler in crawlers:
         spider = crawler.spider
-        site = getattr(getattr(spider, "site", None), "slug", None) or getattr(spider, "name", "?")
+        site = str(getattr(getattr(spider, "site", None), "slug", None) or spidercls_name(crawler))
         stats = crawler.stats.get_stats() if crawler.stats else {}
         report.sites.append(SiteReport.from_stats(site, stats))
         if spider is not None:
             report.spiders.append(spider)
     return report
+
+
+def spidercls_name(crawler: Crawler) -> str:
+    return str(getattr(crawler.spidercls, "name", "?"))

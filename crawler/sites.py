@@ -191,6 +191,12 @@ def _string_list(value: Any, key: str, fail: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def read_toml(text: str) -> dict[str, Any]:
+    """Parse TOML text (``tomllib``, or ``tomli`` before Python 3.11)."""
+    document: dict[str, Any] = tomllib.loads(text)
+    return document
+
+
 def site_for_url(sites: dict[str, Site], url: str) -> Site | None:
     """The configured site whose domains hold this URL, if any."""
     return next((site for site in sites.values() if site.owns(url)), None)

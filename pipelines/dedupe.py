@@ -49,7 +49,9 @@ class DeduplicateArticlePipeline:
             adapter.get("authors") or [],
             adapter.get("body") or "",
         )
-        keys = {identity_url(adapter["url"]), adapter.get("canonical_url")} - {None}
+        keys = {identity_url(adapter["url"])}
+        if adapter.get("canonical_url"):
+            keys.add(str(adapter["canonical_url"]))
         if any(self.seen.get(key) == adapter["content_hash"] for key in keys):
             if self.crawler and self.crawler.stats:
                 self.crawler.stats.inc_value("archive/dropped/duplicate")

@@ -160,7 +160,7 @@ class NormalizeFieldsPipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         record = {name: adapter.get(name) for name in ARTICLE_COLUMNS}
-        record = normalize_record(record, self.sites.get(adapter.get("site")))
+        record = normalize_record(record, self.sites.get(str(adapter.get("site"))))
         for name, value in record.items():
             adapter[name] = value
         return item

@@ -9,6 +9,7 @@ crawl recovers it. Batches are flushed when full, when the oldest waiting articl
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     import sqlite_utils
     from scrapy.crawler import Crawler
     from typing_extensions import Self
+
+
+logger = logging.getLogger(__name__)
 
 
 def archive_record(item: Any) -> dict[str, Any]:
@@ -134,8 +138,9 @@ class StoreArticlePipeline:
         stats = self._stats()
         stats.set_value("archive/errors/write", f"{reason}: {error}")
         stats.inc_value("archive/articles/not_stored", lost)
-        self.crawler.spider.logger.error("Archive write failed, stopping the crawl: %s", error)
+        logger.error("Archive write failed, stopping the crawl: %s", error)
         assert self.crawler.engine is not None
+        assert self.crawler.spider is not None
         self.crawler.engine.close_spider(self.crawler.spider, reason)
 
     def close_spider(self) -> None:
@@ -163,7 +168,7 @@ class StoreArticlePipeline:
                     finish_reason=self.failed or "finished",
                 )
             except ArchiveError as error:
-                self.crawler.spider.logger.error("Could not record the crawl's end: %s", error)
+                logger.error("Could not record the crawl's end: %s", error)
         self.db.close()
         self.db = None
 

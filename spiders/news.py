@@ -165,10 +165,11 @@ class NewsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if request.callback == self.parse_robots:
             return  # no robots.txt is no Sitemap: lines, not an error
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        error = failure.value
+        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
             self._count("archive/forbidden_by_robots")  # a link into a disallowed path
             return
-        self._count(f"archive/errors/{failure.type.__name__}")
+        self._count(f"archive/errors/{type(error).__name__}")
         self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
 
     def _count(self, key: str) -> None:

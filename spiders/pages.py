@@ -42,8 +42,13 @@ def is_html(response: Response) -> bool:
         return True
     if isinstance(response, XmlResponse) or not isinstance(response, TextResponse):
         return False
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-    return "html" in content_type
+    return "html" in header(response, "Content-Type").lower()
+
+
+def header(response: Response, name: str) -> str:
+    """A response header as text ('' when absent); header bytes are Latin-1 by HTTP's rules."""
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else ""
 
 
 def looks_like_article(response: TextResponse, site: Site) -> bool:
@@ -72,11 +77,7 @@ def article_item(
 ) -> ArticleItem:
     """The item a spider yields: the raw page; the pipeline stages fill in the rest."""
     redirects = response.request.meta.get("redirect_urls", []) if response.request else []
-    headers = {
-        name: response.headers.get(name, b"").decode("latin-1")
-        for name in KEPT_HEADERS
-        if response.headers.get(name)
-    }
+    headers = {name: header(response, name) for name in KEPT_HEADERS if header(response, name)}
     page = FetchedPage(
         url=response.url,
         status=response.status,

@@ -14,7 +14,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from crawler.sites import Site, site_for_url
-from spiders.pages import article_item, is_html
+from spiders.pages import article_item, header, is_html
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -27,10 +27,13 @@ class UrlsSpider(scrapy.Spider):
     name = "urls"
 
     def __init__(
-        self, urls: list[str] | str = (), sites: dict[str, Site] | None = None, **kwargs: Any
+        self,
+        urls: list[str] | str | None = None,
+        sites: dict[str, Site] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.urls = urls.split(",") if isinstance(urls, str) else list(urls)
+        self.urls = urls.split(",") if isinstance(urls, str) else list(urls or [])
         self.sites = sites or {}
         self.failures: dict[str, str] = {}
 
@@ -47,7 +50,7 @@ class UrlsSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         url = response.meta["archive_url"]
         if not is_html(response):
-            content_type = response.headers.get(b"Content-Type", b"?").decode("latin-1")
+            content_type = header(response, "Content-Type") or "none"
             self.failures[url] = f"not an HTML page (Content-Type: {content_type})"
             return
         assert isinstance(response, TextResponse)
@@ -62,9 +65,9 @@ class UrlsSpider(scrapy.Spider):
         if response is not None:
             self.failures[url] = f"HTTP {response.status}"
         else:
-            self.failures[url] = failure.getErrorMessage() or failure.type.__name__
+            self.failures[url] = failure.getErrorMessage() or type(failure.value).__name__
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"archive/errors/{failure.type.__name__}")
+        self.crawler.stats.inc_value(f"archive/errors/{type(failure.value).__name__}")
 
 
 def host_slug(url: str) -> str:

@@ -169,7 +169,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         db.execute(statement)
     db.execute(ARTICLE_AUTHORS_VIEW_SQL)
     # FTS5 over what a reader searches; triggers keep it in step with every write.
-    db["articles"].enable_fts(
+    db.table("articles").enable_fts(
         ["title", "description", "body"], fts_version="FTS5", create_triggers=True
     )
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     import sqlite_utils
+    from sqlite_utils.db import Table
 
 # What a fetch says about an article; the rest (identity, first/last seen, version) is ours.
 CONTENT_COLUMNS = tuple(
@@ -69,10 +70,10 @@ def _store_one(db: sqlite_utils.Database, record: Mapping[str, Any]) -> StoreOut
 
     existing = _find_article(db, aliases)
     if existing is None:
-        article_id = int(
-            db["articles"]
-            .insert({**columns, "first_seen": fetched_at, "last_seen": fetched_at, "version": 1})
-            .last_pk
+        article_id = _inserted_id(
+            db.table("articles").insert(
+                {**columns, "first_seen": fetched_at, "last_seen": fetched_at, "version": 1}
+            )
         )
         outcome, version = "new", 1
     elif existing["content_hash"] == columns["content_hash"]:
@@ -83,7 +84,7 @@ def _store_one(db: sqlite_utils.Database, record: Mapping[str, Any]) -> StoreOut
         )
     else:
         article_id, version, outcome = existing["id"], existing["version"] + 1, "changed"
-        db["articles"].update(
+        db.table("articles").update(
             article_id,
             {
                 **columns,
@@ -95,7 +96,7 @@ def _store_one(db: sqlite_utils.Database, record: Mapping[str, Any]) -> StoreOut
 
     page_id = _store_page(db, page, article_id)
     if outcome != "unchanged":
-        db["revisions"].insert(
+        db.table("revisions").insert(
             {
                 "article_id": article_id,
                 "version": version,
@@ -146,9 +147,8 @@ def _store_page(db: sqlite_utils.Database, page: Mapping[str, Any], article_id: 
             [page["fetched_at"], article_id, row[0]],
         )
         return int(row[0])
-    return int(
-        db["pages"]
-        .insert(
+    return _inserted_id(
+        db.table("pages").insert(
             {
                 "url": page["url"],
                 "status": page["status"],
@@ -161,8 +161,14 @@ def _store_page(db: sqlite_utils.Database, page: Mapping[str, Any], article_id: 
                 "article_id": article_id,
             }
         )
-        .last_pk
     )
+
+
+def _inserted_id(table: Table) -> int:
+    """The rowid of the row an ``insert`` just wrote."""
+    if table.last_pk is None:
+        raise RuntimeError(f"insert into {table.name} returned no row id")
+    return int(table.last_pk)
 
 
 def _column_value(name: str, value: Any) -> Any:
@@ -184,14 +190,12 @@ def _unique(urls: Iterable[str | None]) -> list[str]:
 def start_crawl(db: sqlite_utils.Database, *, site: str, command: str, started_at: str) -> int:
     """Record the start of one run over one site; returns the ``crawls.id``."""
     with write_transaction(db):
-        return int(
-            db["crawls"]
-            .insert({"site": site, "command": command, "started_at": started_at})
-            .last_pk
+        return _inserted_id(
+            db.table("crawls").insert({"site": site, "command": command, "started_at": started_at})
         )
 
 
 def finish_crawl(db: sqlite_utils.Database, crawl_id: int, **counts: Any) -> None:
     """Record how a run ended: ``finished_at``, counts, ``finish_reason``, ``exit_code``."""
     with write_transaction(db):
-        db["crawls"].update(crawl_id, counts)
+        db.table("crawls").update(crawl_id, counts)

@@ -15,7 +15,7 @@ import click
 
 from crawler.cli import crawl_sites, settings_for
 from crawler.demo.server import SiteServer
-from crawler.sites import SitesError, parse_sites, tomllib
+from crawler.sites import SitesError, parse_sites, read_toml
 
 DEMO_ROOT = Path(__file__).parent
 DEFAULT_PORT = 8765
@@ -51,7 +51,7 @@ def main(port: int, db_path: Path) -> None:
     text = (DEMO_ROOT / "sites.toml").read_text(encoding="utf-8")
     try:
         sites = parse_sites(
-            tomllib.loads(text.replace("{{BASE}}", server.base_url)),
+            read_toml(text.replace("{{BASE}}", server.base_url)),
             source=str(DEMO_ROOT / "sites.toml"),
         )
     except SitesError as error:

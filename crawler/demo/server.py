@@ -14,8 +14,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from typing_extensions import Self
 
@@ -49,7 +52,7 @@ class SiteServer:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def start(self) -> SiteServer:
+    def start(self) -> Self:
         self.thread.start()
         return self
 
