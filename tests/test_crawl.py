@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from typing import TYPE_CHECKING
@@ -147,3 +148,50 @@ def test_newspaper_metadata_is_normalized(crawled, archive_path):
     assert article["canonical_url"] == url
     assert "We use cookies" not in article["body"]
     assert "Share this" not in article["body"]
+
+
+def test_site_given_only_a_sitemap(fixture_sites, archive_path, tmp_path):
+    paper = fixture_sites.servers["paper"]
+    sites = tmp_path / "only-sitemap.toml"
+    sitemap = paper.url("/sitemap.xml")
+    sites.write_text(f'[defaults]\ndownload_delay = 0\n[sites.paper]\nsitemaps = ["{sitemap}"]\n')
+    result = run_cli("crawl", "--sites", str(sites), "--db", str(archive_path))
+    assert result.returncode == 0, result.stderr
+    assert rows(archive_path, "select count(*) from articles") == [(8,)]
+    assert paper.hits("/sitemap-news.xml") == 1
+    assert paper.hits("/section/city/") == 0  # nothing told it to follow links
+    news_dated = rows(
+        archive_path,
+        "select count(*) from articles where json_extract(field_sources, '$.published') "
+        "= 'json-ld'",
+    )
+    assert news_dated == [(8,)]
+
+
+def request_gaps(server) -> list[float]:
+    times = sorted(hit.at for hit in server.requests if hit.path != "/robots.txt")
+    return [later - earlier for earlier, later in itertools.pairwise(times)]
+
+
+def test_crawl_is_polite_per_site_settings(fixture_sites, archive_path, tmp_path):
+    blog = fixture_sites.servers["blog"]
+    sites = tmp_path / "polite.toml"
+    sites.write_text(
+        '[sites.blog]\nuser_agent = "PoliteBot/2.0 (+mailto:ops@example.org)"\n'
+        f'download_delay = 0.4\nconcurrency = 1\nstart_urls = ["{blog.url("/")}"]\n'
+        "allow = ['/posts/[^/]+/$']\n"
+    )
+    result = run_cli("crawl", "--sites", str(sites), "--db", str(archive_path))
+    assert result.returncode == 0, result.stderr
+    assert {hit.user_agent for hit in blog.requests} == {"PoliteBot/2.0 (+mailto:ops@example.org)"}
+    gaps = request_gaps(blog)
+    assert len(gaps) >= 8
+    # Scrapy randomizes the delay between 0.5x and 1.5x; AutoThrottle must not start at 5 s.
+    assert min(gaps) >= 0.15
+    assert max(gaps) < 2.5
+
+
+def test_crawl_without_delay_is_not_throttled(fixture_sites, archive_path):
+    # Negative control for the test above: the same site with download_delay = 0.
+    crawl(fixture_sites, archive_path, "blog")
+    assert min(request_gaps(fixture_sites.servers["blog"])) < 0.15

@@ -14,7 +14,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
 if TYPE_CHECKING:
@@ -31,12 +31,20 @@ CONTENT_TYPES = {
 }
 
 
+class Hit(NamedTuple):
+    """One request the server answered."""
+
+    path: str
+    at: float  # time.monotonic()
+    user_agent: str
+
+
 class SiteServer:
     """Serve ``root`` on ``host:port`` (port 0 picks a free one) in a daemon thread."""
 
     def __init__(self, root: Path | str, host: str = "127.0.0.1", port: int = 0) -> None:
         self.root = Path(root).resolve()
-        self.requests: list[tuple[str, float]] = []
+        self.requests: list[Hit] = []
         handler = _handler_for(self)
         # Raises OSError (EADDRINUSE) at once when the port is taken.
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -62,7 +70,7 @@ class SiteServer:
 
     def hits(self, path: str) -> int:
         """How many times ``path`` was requested."""
-        return sum(1 for requested, _ in self.requests if requested == path)
+        return sum(1 for hit in self.requests if hit.path == path)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -86,7 +94,9 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            server.requests.append((urlparse(self.path).path, time.monotonic()))
+            server.requests.append(
+                Hit(urlparse(self.path).path, time.monotonic(), self.headers.get("User-Agent", ""))
+            )
             path = server.resolve(self.path)
             if path is None:
                 self._send(
