@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import click
@@ -12,13 +13,18 @@ import click
 from crawler.archive import ArchiveError, ArchiveLocked, open_archive
 from crawler.archive.lock import run_lock
 from crawler.runner import (
+    EXIT_DONE,
     EXIT_FAILED,
     EXIT_LOCKED,
+    EXIT_PARTLY,
     EXIT_USAGE,
     project_settings,
     run_spiders,
 )
 from crawler.sites import SitesError, load_sites
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 DB_OPTION = click.option(
     "--db",
@@ -143,10 +149,11 @@ def archive(
             failed += 1
             reason = failures.get(url) or dropped.get(url) or _site_problem(report) or "not stored"
             click.echo(f"error     {url}: {reason}")
-    code = report.exit_code
-    if failed:
-        code = EXIT_FAILED if failed == len(urls) else max(code, 3)
-    sys.exit(code if code != 0 or not failed else 3)
+    if report.exit_code == EXIT_LOCKED:
+        sys.exit(EXIT_LOCKED)
+    if not failed:
+        sys.exit(EXIT_DONE)
+    sys.exit(EXIT_FAILED if failed == len(urls) else EXIT_PARTLY)
 
 
 @cli.command()
@@ -200,26 +207,17 @@ def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...], ve
     return project_settings(values)
 
 
-class _archive_run:
-    """Check the archive opens and take the run lock; exit 1 or 4 with one line if not."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.db_path = db_path
-        self.lock: Any = None
-
-    def __enter__(self) -> None:
-        try:
-            open_archive(self.db_path).close()
-            self.lock = run_lock(self.db_path)
-            self.lock.__enter__()
-        except ArchiveLocked as error:
-            _fail(EXIT_LOCKED, str(error))
-        except ArchiveError as error:
-            _fail(EXIT_FAILED, str(error))
-
-    def __exit__(self, *exc: object) -> None:
-        if self.lock is not None:
-            self.lock.__exit__(*exc)
+@contextmanager
+def _archive_run(db_path: Path) -> Iterator[None]:
+    """Check the archive opens and hold the run lock; exit 1 or 4 with one line if not."""
+    try:
+        open_archive(db_path).close()
+        with run_lock(db_path):
+            yield
+    except ArchiveLocked as error:
+        _fail(EXIT_LOCKED, str(error))
+    except ArchiveError as error:
+        _fail(EXIT_FAILED, str(error))
 
 
 def _site_problem(report: Any) -> str:

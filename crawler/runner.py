@@ -49,7 +49,7 @@ class SiteReport:
         def count(prefix: str) -> int:
             return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
-        problem = str(stats.get("archive/errors/write") or stats.get("archive/errors/open") or "")
+        problem = str(stats.get("archive/problem", ""))
         return cls(
             site=site,
             new=int(stats.get("archive/articles/new", 0)),
@@ -57,7 +57,7 @@ class SiteReport:
             unchanged=int(stats.get("archive/articles/unchanged", 0)),
             skipped=count("archive/skipped/"),
             dropped=count("archive/dropped/"),
-            errors=count("archive/errors/") + int(stats.get("log_count/ERROR", 0)),
+            errors=count("archive/errors/"),
             finish_reason=str(stats.get("finish_reason", "")),
             problem=problem,
         )

@@ -53,7 +53,10 @@ ITEM_PIPELINES = {
     "pipelines.dedupe.DeduplicateArticlePipeline": 400,
     "pipelines.store.StoreArticlePipeline": 500,
 }
-EXTENSIONS = {"crawler.stats_file.WriteStatsFile": 500}
+EXTENSIONS = {
+    "crawler.item_errors.CountItemErrors": 500,
+    "crawler.stats_file.WriteStatsFile": 510,
+}
 
 # --- Our own settings (read only in from_crawler) ----------------------------------------
 ARCHIVE_PATH = "archive.db"

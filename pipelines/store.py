@@ -94,7 +94,8 @@ class StoreArticlePipeline:
             )
             self._stats().set_value("archive/crawl_id", self.crawl_id)
         except ArchiveError as error:
-            self._stats().set_value("archive/errors/open", str(error))
+            self._stats().set_value("archive/problem", str(error))
+            self._stats().inc_value("archive/errors/archive_open")
             raise CloseSpider(f"archive_unusable: {error}") from error
 
     def process_item(self, item: Any) -> Any:
@@ -136,7 +137,8 @@ class StoreArticlePipeline:
     def _fail(self, reason: str, error: Exception, lost: int) -> None:
         self.failed = reason
         stats = self._stats()
-        stats.set_value("archive/errors/write", f"{reason}: {error}")
+        stats.set_value("archive/problem", f"{reason}: {error}")
+        stats.inc_value("archive/errors/archive_write")
         stats.inc_value("archive/articles/not_stored", lost)
         logger.error("Archive write failed, stopping the crawl: %s", error)
         assert self.crawler.engine is not None
@@ -164,7 +166,7 @@ class StoreArticlePipeline:
                     articles_unchanged=stats.get_value("archive/articles/unchanged", 0),
                     pages_skipped=stats.get_value("archive/skipped/non_article", 0)
                     + stats.get_value("archive/skipped/non_html", 0),
-                    errors=errors + (1 if self.failed else 0),
+                    errors=errors,
                     finish_reason=self.failed or "finished",
                 )
             except ArchiveError as error:

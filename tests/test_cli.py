@@ -143,3 +143,30 @@ def test_readme_quick_start_is_the_two_make_targets():
     assert re.search(r"^demo:", makefile, re.MULTILINE)
     assert re.search(r"^test:", makefile, re.MULTILINE)
     assert "make test" in Path(ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_a_stage_failing_on_one_article_makes_the_crawl_partly_done(fixture_sites, archive_path):
+    pipelines = (
+        '{"tests.failing_stage.FailOnTomatoesPipeline": 150,'
+        '"pipelines.boilerplate.StripBoilerplatePipeline": 100,'
+        '"pipelines.normalize.NormalizeFieldsPipeline": 200,'
+        '"pipelines.validate.ValidateArticlePipeline": 300,'
+        '"pipelines.dedupe.DeduplicateArticlePipeline": 400,'
+        '"pipelines.store.StoreArticlePipeline": 500}'
+    )
+    result = run_cli(
+        "crawl",
+        "blog",
+        "--sites",
+        str(fixture_sites.sites_file),
+        "--db",
+        str(archive_path),
+        "-s",
+        f"ITEM_PIPELINES={pipelines}",
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "blog: 5 new, 0 changed, 0 unchanged" in result.stdout
+    assert "errors: 1;" in result.stdout
+    assert "a bug in a stage" in result.stderr
+    with sqlite3.connect(archive_path) as conn:
+        assert conn.execute("select count(*), sum(errors) from crawls").fetchone() == (1, 1)

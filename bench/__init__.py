@@ -1,0 +1,1 @@
+"""Benchmarks: measure the crawler's extraction against published data, outside the test suite."""
