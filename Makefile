@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_PORT ?= 8765
 DB ?= archive.db
 
-.PHONY: install demo test lint serve clean
+.PHONY: install demo test lint serve bench clean
 
 $(BIN)/newsarchive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m bench.extraction
 
 serve: install
 	$(BIN)/newsarchive serve --db $(DB)
