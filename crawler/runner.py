@@ -76,12 +76,13 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
+        """0 done; 1 failed; 3 partly done (errors, or stopped early: Ctrl-C, a limit); 4 locked."""
         reasons = {report.finish_reason for report in self.sites}
         if "archive_locked" in reasons:
             return EXIT_LOCKED
         if any(r.startswith(("archive_unusable", "archive_write_failed")) for r in reasons):
             return EXIT_FAILED
-        if self.total("errors") == 0:
+        if self.total("errors") == 0 and reasons <= {"finished"}:
             return EXIT_DONE
         return EXIT_PARTLY if self.total("stored") > 0 else EXIT_FAILED
 
