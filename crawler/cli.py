@@ -19,6 +19,7 @@ from crawler.runner import (
     EXIT_PARTLY,
     EXIT_USAGE,
     project_settings,
+    record_outcome,
     run_spiders,
 )
 from crawler.sites import SitesError, load_sites
@@ -96,6 +97,7 @@ def crawl_sites(sites: list[Any], db_path: Path, settings: Any) -> int:
         report = run_spiders([(NewsSpider, {"site": site}) for site in sites], settings)
     click.echo(report.summary())
     click.echo(f"Browse it: newsarchive serve --db {db_path}")
+    record_outcome(db_path, report, report.exit_code)
     return report.exit_code
 
 
@@ -150,10 +152,13 @@ def archive(
             reason = failures.get(url) or dropped.get(url) or _site_problem(report) or "not stored"
             click.echo(f"error     {url}: {reason}")
     if report.exit_code == EXIT_LOCKED:
-        sys.exit(EXIT_LOCKED)
-    if not failed:
-        sys.exit(EXIT_DONE)
-    sys.exit(EXIT_FAILED if failed == len(urls) else EXIT_PARTLY)
+        code = EXIT_LOCKED
+    elif not failed:
+        code = EXIT_DONE
+    else:
+        code = EXIT_FAILED if failed == len(urls) else EXIT_PARTLY
+    record_outcome(db_path, report, code)
+    sys.exit(code)
 
 
 @cli.command()

@@ -7,6 +7,7 @@ politeness settings; their stats become a ``RunReport`` and an exit code (DESIGN
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -17,11 +18,16 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from crawler import signals
+from crawler.archive import ArchiveError, open_archive, record_exit_code
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_PARTLY, EXIT_LOCKED = 0, 1, 2, 3, 4
 
@@ -39,6 +45,7 @@ class SiteReport:
     errors: int = 0
     finish_reason: str = ""
     problem: str = ""
+    crawl_id: int | None = None
 
     @property
     def stored(self) -> int:
@@ -60,6 +67,7 @@ class SiteReport:
             errors=count("archive/errors/"),
             finish_reason=str(stats.get("finish_reason", "")),
             problem=problem,
+            crawl_id=stats.get("archive/crawl_id"),
         )
 
 
@@ -149,3 +157,18 @@ def run_spiders(jobs: list[tuple[type[Spider], dict[str, Any]]], settings: Setti
 
 def spidercls_name(crawler: Crawler) -> str:
     return str(getattr(crawler.spidercls, "name", "?"))
+
+
+def record_outcome(db_path: Path | str, report: RunReport, exit_code: int) -> None:
+    """Write the command's exit code into the ``crawls`` rows of this run, if it can."""
+    crawl_ids = [site.crawl_id for site in report.sites if site.crawl_id is not None]
+    if not crawl_ids:
+        return
+    try:
+        db = open_archive(db_path)
+        try:
+            record_exit_code(db, crawl_ids, exit_code)
+        finally:
+            db.close()
+    except ArchiveError as error:  # the articles are stored; only the bookkeeping is missing
+        logger.warning("Could not record the exit code in %s: %s", db_path, error)

@@ -169,4 +169,6 @@ def test_a_stage_failing_on_one_article_makes_the_crawl_partly_done(fixture_site
     assert "errors: 1;" in result.stdout
     assert "a bug in a stage" in result.stderr
     with sqlite3.connect(archive_path) as conn:
-        assert conn.execute("select count(*), sum(errors) from crawls").fetchone() == (1, 1)
+        assert conn.execute(
+            "select count(*), sum(errors), max(exit_code) from crawls"
+        ).fetchone() == (1, 1, 3)

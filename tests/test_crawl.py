@@ -50,6 +50,9 @@ def test_crawl_archives_every_article_of_each_site_once(crawled, archive_path):
     assert rows(archive_path, "select count(*) from revisions") == [(21,)]
     assert rows(archive_path, "select count(distinct url) from pages") == [(21,)]
     assert rows(archive_path, "pragma integrity_check") == [("ok",)]
+    assert rows(
+        archive_path, "select site, finish_reason, exit_code, errors from crawls order by site"
+    ) == [("blog", "finished", 0, 0), ("paper", "finished", 0, 0), ("wp", "finished", 0, 0)]
 
 
 def test_crawl_skips_index_tag_and_author_pages(crawled, archive_path):

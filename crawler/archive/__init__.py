@@ -9,7 +9,13 @@ Datasette plugin, a test or a notebook can use it alone::
 
 from crawler.archive.connection import ArchiveError, ArchiveLocked, open_archive
 from crawler.archive.schema import SCHEMA_VERSION
-from crawler.archive.writes import StoreOutcome, finish_crawl, start_crawl, store_articles
+from crawler.archive.writes import (
+    StoreOutcome,
+    finish_crawl,
+    record_exit_code,
+    start_crawl,
+    store_articles,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -18,6 +24,7 @@ __all__ = [
     "StoreOutcome",
     "finish_crawl",
     "open_archive",
+    "record_exit_code",
     "start_crawl",
     "store_articles",
 ]

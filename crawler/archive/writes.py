@@ -196,6 +196,13 @@ def start_crawl(db: sqlite_utils.Database, *, site: str, command: str, started_a
 
 
 def finish_crawl(db: sqlite_utils.Database, crawl_id: int, **counts: Any) -> None:
-    """Record how a run ended: ``finished_at``, counts, ``finish_reason``, ``exit_code``."""
+    """Record how a run ended: ``finished_at``, counts, ``finish_reason``."""
     with write_transaction(db):
         db.table("crawls").update(crawl_id, counts)
+
+
+def record_exit_code(db: sqlite_utils.Database, crawl_ids: Iterable[int], exit_code: int) -> None:
+    """Record the exit code of the command that ran these crawls (known only at its end)."""
+    with write_transaction(db):
+        for crawl_id in crawl_ids:
+            db.execute("UPDATE crawls SET exit_code = ? WHERE id = ?", [exit_code, crawl_id])
