@@ -15,6 +15,11 @@ NEWSPIDER_MODULE = "spiders"
 # --- Politeness -------------------------------------------------------------------------
 USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
 ROBOTSTXT_OBEY = True
+DOWNLOADER_MIDDLEWARES = {
+    # robots.txt that fails closed (RFC 9309) in place of Scrapy's, which fails open
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots_fail_closed.FailClosedRobotsTxtMiddleware": 100,
+}
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

@@ -198,3 +198,45 @@ def test_crawl_without_delay_is_not_throttled(fixture_sites, archive_path):
     # Negative control for the test above: the same site with download_delay = 0.
     crawl(fixture_sites, archive_path, "blog")
     assert min(request_gaps(fixture_sites.servers["blog"])) < 0.15
+
+
+@pytest.mark.parametrize(("status", "articles", "exit_code"), [(503, 0, 1), (404, 7, 0)])
+def test_robots_txt_server_error_fails_closed_but_missing_robots_allows(
+    fixture_sites, archive_path, status, articles, exit_code
+):
+    paper = fixture_sites.servers["paper"]
+    paper.statuses["/robots.txt"] = status
+    result = run_cli(
+        "crawl",
+        "paper",
+        "--sites",
+        str(fixture_sites.sites_file),
+        "--db",
+        str(archive_path),
+        "-s",
+        "RETRY_TIMES=0",
+    )
+    assert result.returncode == exit_code, result.stdout + result.stderr
+    assert rows(archive_path, "select count(*) from articles") == [(articles,)]
+    fetched = {hit.path for hit in paper.requests} - {"/robots.txt"}
+    if status == 503:
+        assert fetched == set()  # not even the start page
+        assert "assume complete disallow" in result.stderr
+    else:  # no robots.txt: everything allowed (and no Sitemap: line, so 7 of the 8 articles)
+        assert "/private/" in fetched
+
+
+def test_robots_txt_unreachable_fails_closed(tmp_path, archive_path):
+    from crawler.demo.server import SiteServer
+    from tests.conftest import SITE_DIR
+
+    with SiteServer(SITE_DIR / "blog") as blog:
+        sites = tmp_path / "sites.toml"
+        sites.write_text(f'[sites.blog]\ndownload_delay = 0\nstart_urls = ["{blog.url("/")}"]\n')
+        blog_url = blog.base_url
+    # The server is gone: robots.txt and every page are unreachable.
+    result = run_cli(
+        "crawl", "--sites", str(sites), "--db", str(archive_path), "-s", "RETRY_TIMES=0"
+    )
+    assert result.returncode == 1
+    assert f"Not crawling {blog_url.removeprefix('http://')}" in result.stderr

@@ -45,6 +45,9 @@ class SiteServer:
     def __init__(self, root: Path | str, host: str = "127.0.0.1", port: int = 0) -> None:
         self.root = Path(root).resolve()
         self.requests: list[Hit] = []
+        # Paths answered with this status (and an empty body) instead of their file: tests
+        # make a page vanish (404, 410) or a server fail (503) with it.
+        self.statuses: dict[str, int] = {}
         handler = _handler_for(self)
         # Raises OSError (EADDRINUSE) at once when the port is taken.
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -97,6 +100,10 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             server.requests.append(
                 Hit(urlparse(self.path).path, time.monotonic(), self.headers.get("User-Agent", ""))
             )
+            status = server.statuses.get(urlparse(self.path).path)
+            if status is not None:
+                self._send(status, b"", "text/html; charset=utf-8")
+                return
             path = server.resolve(self.path)
             if path is None:
                 self._send(

@@ -1,0 +1,1 @@
+"""Downloader middlewares newsarchive adds to Scrapy's, one module each."""

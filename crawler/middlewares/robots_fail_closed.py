@@ -1,0 +1,49 @@
+"""robots.txt that fails closed: a site whose robots.txt cannot be read is not crawled.
+
+Scrapy's ``RobotsTxtMiddleware`` fails open: when robots.txt cannot be downloaded every URL is
+allowed, and a 5xx error page is parsed as if it were rules (an HTML page parses as "allow
+everything"). RFC 9309 §2.3.1.4 says the opposite for an unreachable robots.txt (a server error
+or a network failure): assume complete disallow. A 4xx ("there is no robots.txt") still allows
+everything, as the RFC says. A host crawled fail-closed is counted as an error of the run
+(``archive/errors/robots_unavailable``), so the crawl reports itself failed or partly done
+rather than done, and the next run tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
+
+if TYPE_CHECKING:
+    from scrapy.http import Request, Response
+
+logger = logging.getLogger(__name__)
+
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._fail_closed(netloc, f"robots.txt answered HTTP {response.status}")
+            response = response.replace(body=DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if not isinstance(exc, IgnoreRequest):
+            self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._fail_closed(netloc, f"robots.txt could not be fetched: {exc}")
+        parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if isinstance(waiting, Deferred):
+            waiting.callback(parser)
+
+    def _fail_closed(self, netloc: str, why: str) -> None:
+        logger.error("Not crawling %s: %s (RFC 9309: assume complete disallow)", netloc, why)
+        self._stats.inc_value("archive/errors/robots_unavailable")
