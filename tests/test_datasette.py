@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -160,3 +162,30 @@ def test_serve_command_answers_on_loopback(crawled_archive):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_scraped_markup_is_shown_as_text(tmp_path):
+    from crawler.demo.server import SiteServer
+
+    (tmp_path / "site").mkdir()
+    paragraph = (
+        "A reader wrote <script>alert('owned')</script> in the comment box, said the editor."
+    )
+    (tmp_path / "site" / "story.html").write_text(
+        "<html><head><title>Injection test</title></head><body><article><h1>Injection test</h1>"
+        + f"<p>{html.escape(paragraph)}</p>" * 5
+        + "</article></body></html>"
+    )
+    db = tmp_path / "inject.db"
+    with SiteServer(tmp_path / "site") as server:
+        result = run_cli("archive", server.url("/story.html"), "--db", str(db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(db) as conn:  # stored as the text it is...
+        assert (
+            "<script>alert('owned')</script>"
+            in conn.execute("select body from articles").fetchone()[0]
+        )
+    page = get(db, "/inject/articles/1")  # ...and shown as text, never run
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(" in page.text
+    assert "<script>alert(" not in page.text
