@@ -119,5 +119,4 @@ def extract_article(
     if body.source:
         sources["source"] = "body:credit-line"
     record["field_sources"] = sources
-    record["is_article_markup"] = metadata.is_article_markup
     return record
