@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.urls import host_of
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -62,14 +64,6 @@ class Site:
         """True when the URL's host is one of the site's domains (or a subdomain of one)."""
         host = host_of(url)
         return bool(host) and any(host == d or host.endswith("." + d) for d in self.allowed_domains)
-
-
-def host_of(url: str) -> str:
-    """The URL's host name, lower case; empty for a URL too malformed to have one."""
-    try:
-        return (urlparse(url).hostname or "").lower()
-    except ValueError:  # "http://[bad/": an unclosed IPv6 bracket
-        return ""
 
 
 def load_sites(path: Path | str) -> dict[str, Site]:

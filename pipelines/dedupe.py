@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from pipelines.normalize import identity_url
+from crawler.urls import identity_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
 
 from itemadapter import ItemAdapter
-from w3lib.url import url_query_cleaner
 
 from crawler.extract.dates import parse_date
 from crawler.items import ARTICLE_COLUMNS
-from crawler.sites import Site, host_of, load_sites
+from crawler.sites import Site, load_sites
+from crawler.urls import host_of, identity_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -27,19 +27,6 @@ if TYPE_CHECKING:
 MAX_TITLE_CHARS = 1_000
 MAX_DESCRIPTION_CHARS = 5_000
 MAX_LIST_ENTRIES = 50
-TRACKING_PARAMETERS = (
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "fbclid",
-    "gclid",
-    "mc_cid",
-    "mc_eid",
-    "ocid",
-    "cmpid",
-)
 WORD = re.compile(r"\w+")
 
 
@@ -83,14 +70,6 @@ def language_code(value: Any) -> str | None:
         return None
     primary = re.split(r"[-_]", text)[0].lower()
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
-
-
-def identity_url(url: str) -> str:
-    """The URL without fragment and tracking parameters: what tells one article from another."""
-    cleaned = url_query_cleaner(
-        url, TRACKING_PARAMETERS, remove=True, unique=False, keep_fragments=False
-    )
-    return str(cleaned)
 
 
 def trusted_canonical(canonical: Any, page_url: str, site: Site | None) -> str | None:

@@ -23,7 +23,7 @@ from crawler.archive import ArchiveError, ArchiveLocked, finish_crawl, open_arch
 from crawler.archive.writes import store_articles
 from crawler.clock import now_iso
 from crawler.items import ARTICLE_COLUMNS
-from pipelines.normalize import identity_url
+from crawler.urls import identity_url
 
 if TYPE_CHECKING:
     import sqlite_utils

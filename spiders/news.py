@@ -22,6 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 
 from crawler.sites import Site, SitesError, load_sites
+from crawler.urls import identity_url
 from spiders.pages import article_item, is_html, looks_like_article
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ class NewsSpider(scrapy.Spider):
             yield from self._article_request(response.urljoin(loc), hints)
 
     def _article_request(self, url: str, hints: dict[str, str]) -> Iterator[scrapy.Request]:
+        url = identity_url(url)
         if self.site.owns(url) and not self.site.is_denied(url):
             hints = {key: value for key, value in hints.items() if value}
             yield self._request(url, self.parse_page, meta={"hints": hints})
@@ -153,7 +155,7 @@ class NewsSpider(scrapy.Spider):
 
     def _follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         for href in response.xpath(LINK_XPATH).getall():
-            url = response.urljoin(href.strip()).split("#", 1)[0]
+            url = identity_url(response.urljoin(href.strip()))
             if (
                 urlparse(url).scheme in ("http", "https")
                 and self.site.owns(url)

@@ -240,3 +240,14 @@ def test_robots_txt_unreachable_fails_closed(tmp_path, archive_path):
     )
     assert result.returncode == 1
     assert f"Not crawling {blog_url.removeprefix('http://')}" in result.stderr
+
+
+def test_tracking_parameters_do_not_make_another_article(fixture_sites, archive_path):
+    index = fixture_sites.page("blog", "/")
+    html = index.read_text(encoding="utf-8")
+    decorated = '<a href="/posts/tomatoes-again/?utm_source=newsletter&amp;fbclid=x1#top">again</a>'
+    index.write_text(html.replace("</body>", decorated + "</body>"), encoding="utf-8")
+    crawl(fixture_sites, archive_path, "blog")
+    blog = fixture_sites.servers["blog"]
+    assert rows(archive_path, "select count(*) from articles") == [(6,)]
+    assert blog.hits("/posts/tomatoes-again/") == 1  # fetched once, at its clean URL

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 
 from crawler.sites import Site, parse_sites
+from crawler.urls import identity_url
 from pipelines.dedupe import content_hash
 from pipelines.normalize import (
     MAX_LIST_ENTRIES,
     clean_body,
     clean_list,
     clean_text,
-    identity_url,
     language_code,
     normalize_record,
     trusted_canonical,
