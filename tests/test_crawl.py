@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import SEED_PATH, FixtureSites, run_cli
+from tests.conftest import CLI_TIMEOUT, ROOT, SEED_PATH, FixtureSites, run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -251,3 +253,39 @@ def test_tracking_parameters_do_not_make_another_article(fixture_sites, archive_
     blog = fixture_sites.servers["blog"]
     assert rows(archive_path, "select count(*) from articles") == [(6,)]
     assert blog.hits("/posts/tomatoes-again/") == 1  # fetched once, at its clean URL
+
+
+def test_plain_scrapy_crawl_writes_the_archive_and_a_stats_file(
+    fixture_sites, archive_path, tmp_path
+):
+    stats_file = tmp_path / "stats.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "news",
+            "-a",
+            "site=blog",
+            "-s",
+            f"ARCHIVE_SITES={fixture_sites.sites_file}",
+            "-s",
+            f"ARCHIVE_PATH={archive_path}",
+            "-s",
+            f"ARCHIVE_STATS_FILE={stats_file}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(stats_file.read_text())
+    assert stats["archive/articles/new"] == 6
+    assert stats["archive/skipped/non_article"] == 3
+    assert stats["finish_reason"] == "finished"
+    assert rows(archive_path, "select count(*) from articles where site = 'blog'") == [(6,)]
