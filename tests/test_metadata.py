@@ -1,4 +1,4 @@
-"""Tests for the JSON-LD, metadata and body-cleaning parts of crawler/extract."""
+"""Tests for crawler/extract/metadata.py: article metadata from JSON-LD, meta tags and markup."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import json
 import pytest
 from lxml.html import document_fromstring
 
-from crawler.extract import jsonld
-from crawler.extract.body import clean_paragraphs
 from crawler.extract.metadata import Metadata, read_metadata
 
 
@@ -28,70 +26,6 @@ def page(head: str = "", body: str = "<p>x</p>", lang: str = "") -> str:
 
 def ld(data: object) -> str:
     return f'<script type="application/ld+json">{json.dumps(data)}</script>'
-
-
-# --- jsonld ----------------------------------------------------------------------------------
-
-
-def test_parse_blocks_flattens_lists_and_graph() -> None:
-    blocks = [
-        '[{"@type": "Person"}, [{"@type": "Article", "headline": "x"}]]',
-        '{"@graph": [{"@type": "WebSite", "name": "S"}]}',
-    ]
-    assert jsonld.parse_blocks(blocks) == [
-        {"@type": "Person"},
-        {"@type": "Article", "headline": "x"},
-        {"@graph": [{"@type": "WebSite", "name": "S"}]},
-        {"@type": "WebSite", "name": "S"},
-    ]
-
-
-def test_parse_blocks_follows_main_entity() -> None:
-    block = '{"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "N"}}'
-    objects = jsonld.parse_blocks([block])
-    assert jsonld.article_object(objects) == {"@type": "NewsArticle", "headline": "N"}
-
-
-def test_parse_blocks_repairs_trailing_commas_and_raw_newlines() -> None:
-    block = '{"@type": "NewsArticle", "headline": "Two\nlines", "keywords": ["a", "b",],}'
-    assert jsonld.parse_blocks([block]) == [
-        {"@type": "NewsArticle", "headline": "Two lines", "keywords": ["a", "b"]}
-    ]
-
-
-def test_parse_blocks_strips_html_comment_wrapper() -> None:
-    assert jsonld.parse_blocks(['  <!-- {"@type": "Article"} -->  ']) == [{"@type": "Article"}]
-
-
-def test_parse_blocks_skips_blocks_that_are_not_json() -> None:
-    assert jsonld.parse_blocks(["", "   ", "not json at all", '"a string"', "42"]) == []
-
-
-def test_parse_blocks_stops_at_deep_nesting() -> None:
-    deep: object = {"@type": "Article"}
-    for _ in range(8):
-        deep = [deep]
-    assert jsonld.parse_blocks([json.dumps(deep)]) == []
-
-
-def test_types_of_reads_lists_and_schema_urls() -> None:
-    obj = {"@type": ["Thing", "https://schema.org/NewsArticle", 3]}
-    assert jsonld.types_of(obj) == {"Thing", "NewsArticle"}
-    assert jsonld.types_of({}) == set()
-
-
-def test_article_object_is_the_first_article_typed_object() -> None:
-    objects = [
-        {"@type": "WebPage"},
-        {"@type": ["Thing", "ReportageNewsArticle"], "n": 1},
-        {"@type": "Article", "n": 2},
-    ]
-    assert jsonld.article_object(objects) == objects[1]
-
-
-def test_article_object_is_none_without_an_article_type() -> None:
-    assert jsonld.article_object([{"@type": "WebPage"}, {"@type": "Organization"}]) is None
-    assert jsonld.article_object([]) is None
 
 
 # --- read_metadata: JSON-LD ------------------------------------------------------------------
@@ -380,87 +314,3 @@ def test_metadata_offer_keeps_the_first_non_empty_value() -> None:
     found.offer("title", "Worse", "html:h1")
     assert found.values == {"title": "Best"}
     assert found.sources == {"title": "json-ld"}
-
-
-# --- body.clean_paragraphs -------------------------------------------------------------------
-
-
-def test_repeated_headline_and_standfirst_are_dropped() -> None:
-    body = clean_paragraphs(
-        ["Harbor fire", "A standfirst here.", "The fire started at noon.", "More text."],
-        title="Harbor Fire!",
-        description="A standfirst here",
-    )
-    assert body.text == "The fire started at noon.\n\nMore text."
-
-
-def test_caption_paragraph_is_dropped() -> None:
-    caption = "Crowds at the harbor gathered on Sunday evening."
-    body = clean_paragraphs(
-        [
-            "Crowds at the harbor gathered on Sunday evening. Photo: Jane Doe",
-            "Crowds at the harbor gathered on Sunday evening.",
-            "Text.",
-        ],
-        caption=caption,
-    )
-    assert body.text == "Text."
-
-
-def test_short_caption_only_drops_an_exact_match() -> None:
-    body = clean_paragraphs(["Smoke.", "Smoke rose over the pier."], caption="Smoke")
-    assert body.text == "Smoke rose over the pier."
-
-
-def test_tag_trailer_lines_are_dropped() -> None:
-    body = clean_paragraphs(["Text.", "Tags: fire, harbor", "Filed under: Local"])
-    assert body.text == "Text."
-
-
-def test_date_lines_are_lifted_out_keeping_the_first() -> None:
-    body = clean_paragraphs(
-        ["Published on Sun, 17 Jun 2018 09:43:34 +0000.", "Text.", "Updated 2019-01-01"]
-    )
-    assert body.text == "Text."
-    assert body.date_line == "Sun, 17 Jun 2018 09:43:34 +0000"
-
-
-def test_leading_wire_credit_is_lifted_into_source() -> None:
-    body = clean_paragraphs(["(AP) — The mayor said.", "Second."])
-    assert body.source == "AP"
-    assert body.text == "The mayor said.\n\nSecond."
-
-
-def test_credit_paragraph_alone_is_lifted_and_removed() -> None:
-    body = clean_paragraphs(["(Israel Hayom via JNS)", "Text one."])
-    assert body.source == "Israel Hayom via JNS"
-    assert body.text == "Text one."
-
-
-@pytest.mark.parametrize("first", ["(Updated) The mayor said.", "(Reuters) - The mayor said."])
-def test_parenthesis_that_is_not_a_wire_credit_stays(first: str) -> None:
-    body = clean_paragraphs([first])
-    assert body.source is None
-    assert body.text == first
-
-
-def test_credit_later_in_the_text_is_not_lifted() -> None:
-    body = clean_paragraphs(["First.", "(AP) — Second."])
-    assert body.source is None
-    assert body.text == "First.\n\n(AP) — Second."
-
-
-def test_non_breaking_space_in_a_paragraph_is_kept() -> None:
-    assert clean_paragraphs(["Call\u00a0on Friday."]).text == "Call\u00a0on Friday."
-
-
-def test_paragraphs_without_word_characters_are_dropped() -> None:
-    body = clean_paragraphs(["", "!!!", "\u00a0", "Text."])
-    assert body.text == "Text."
-
-
-def test_nothing_left_is_an_empty_body() -> None:
-    body = clean_paragraphs(["Harbor fire"], title="Harbor fire")
-    assert body.text == ""
-    assert body.source is None
-    assert body.date_line is None

@@ -1,4 +1,4 @@
-"""Tests for the pure functions of pipelines/normalize.py, validate.py and dedupe.py."""
+"""Tests for the pure functions of pipelines/normalize.py."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Any
 import pytest
 
 from crawler.sites import Site, parse_sites
-from crawler.urls import identity_url
-from pipelines.dedupe import content_hash
 from pipelines.normalize import (
     MAX_LIST_ENTRIES,
     clean_body,
@@ -18,7 +16,6 @@ from pipelines.normalize import (
     normalize_record,
     trusted_canonical,
 )
-from pipelines.validate import access_of, drop_reason
 
 PAGE = "https://example.com/news/2026/harbor-fire"
 
@@ -154,31 +151,6 @@ def test_language_code_is_the_lower_case_primary_subtag(value: str, expected: st
 @pytest.mark.parametrize("value", ["english", "x", "e1", "", None, 42])
 def test_language_code_of_non_code_is_none(value: Any) -> None:
     assert language_code(value) is None
-
-
-# --- identity_url ----------------------------------------------------------------------------
-
-
-def test_identity_url_strips_tracking_parameters_and_fragment() -> None:
-    url = "https://example.com/a?utm_source=tw&id=3&fbclid=abc&utm_campaign=x#comments"
-    assert identity_url(url) == "https://example.com/a?id=3"
-
-
-def test_identity_url_drops_the_query_mark_when_only_tracking_remains() -> None:
-    assert identity_url("https://example.com/a?utm_source=x&gclid=1") == "https://example.com/a"
-
-
-def test_identity_url_keeps_other_parameters_in_order() -> None:
-    assert identity_url("https://example.com/a?b=2&a=1") == "https://example.com/a?b=2&a=1"
-
-
-def test_identity_url_of_clean_url_is_unchanged() -> None:
-    assert identity_url(PAGE) == PAGE
-
-
-def test_identity_url_keeps_repeated_non_tracking_parameters() -> None:
-    url = "https://example.com/a?x=1&utm_source=1&x=2"
-    assert identity_url(url) == "https://example.com/a?x=1&x=2"
 
 
 # --- trusted_canonical -----------------------------------------------------------------------
@@ -319,90 +291,3 @@ def test_normalize_record_of_a_bare_record_has_empty_defaults() -> None:
 def test_normalize_record_of_lead_image_with_no_values_is_none() -> None:
     out = normalize_record({"url": PAGE, "lead_image": {"url": "", "credit": None}})
     assert out["lead_image"] is None
-
-
-# --- validate: drop_reason and access_of -----------------------------------------------------
-
-
-def test_drop_reason_no_body_with_title() -> None:
-    assert drop_reason("Harbor fire", "") == "no_body"
-
-
-@pytest.mark.parametrize("title", [None, ""])
-def test_drop_reason_empty_without_title_or_body(title: str | None) -> None:
-    assert drop_reason(title, "") == "empty"
-
-
-@pytest.mark.parametrize("title", ["Harbor fire", None])
-def test_drop_reason_none_when_there_is_a_body(title: str | None) -> None:
-    assert drop_reason(title, "Some text.") is None
-
-
-def test_access_keeps_a_walled_value_already_set() -> None:
-    assert access_of("x" * 1000, "paywalled", 500) == "paywalled"
-
-
-def test_access_is_open_for_a_long_enough_body() -> None:
-    assert access_of("x" * 500, None, 500) == "open"
-    assert access_of("x" * 500, "open", 500) == "open"
-
-
-def test_access_is_open_for_a_long_body_that_mentions_cookies() -> None:
-    assert access_of("We use cookies. " + "x" * 600, None, 500) == "open"
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        ("We use cookies to improve your experience.", "consent_wall"),
-        ("Please ACCEPT ALL COOKIES to continue.", "consent_wall"),
-        ("Subscribe to continue reading.", "paywalled"),
-        ("This article is for subscribers only.", "paywalled"),
-        ("Already a subscriber? Log in.", "paywalled"),
-        ("Please enable JavaScript to view this page.", "js_required"),
-        ("A short item.", "truncated"),
-    ],
-)
-def test_access_of_a_short_body_says_why(body: str, expected: str) -> None:
-    assert access_of(body, None, 500) == expected
-    assert access_of(body, "open", 500) == expected
-
-
-# --- dedupe: content_hash --------------------------------------------------------------------
-
-
-def test_content_hash_is_stable_sha256_hex() -> None:
-    first = content_hash("Title", "Standfirst", ["Jane Doe"], "Body text.")
-    second = content_hash("Title", "Standfirst", ["Jane Doe"], "Body text.")
-    assert first == second
-    assert len(first) == 64
-    assert all(c in "0123456789abcdef" for c in first)
-
-
-def test_content_hash_changes_when_the_body_changes() -> None:
-    before = content_hash("Title", "Standfirst", ["Jane Doe"], "Body text.")
-    after = content_hash("Title", "Standfirst", ["Jane Doe"], "Body text, corrected.")
-    assert before != after
-
-
-@pytest.mark.parametrize(
-    "changed",
-    [
-        ("Title!", "Standfirst", ["Jane Doe"], "Body."),
-        ("Title", "Standfirst!", ["Jane Doe"], "Body."),
-        ("Title", "Standfirst", ["Jane Doe", "John Roe"], "Body."),
-    ],
-)
-def test_content_hash_covers_title_description_and_authors(
-    changed: tuple[str, str, list[str], str],
-) -> None:
-    assert content_hash(*changed) != content_hash("Title", "Standfirst", ["Jane Doe"], "Body.")
-
-
-def test_content_hash_does_not_confuse_fields() -> None:
-    assert content_hash("a", "b", [], "") != content_hash("a", "", [], "b")
-    assert content_hash("ab", "", [], "") != content_hash("a", "b", [], "")
-
-
-def test_content_hash_treats_none_as_empty() -> None:
-    assert content_hash(None, None, [], "") == content_hash("", "", [], "")

@@ -1,0 +1,93 @@
+"""Tests for crawler/extract/body.py: trimming what trafilatura keeps by design."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.body import clean_paragraphs
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSARCHIVE_NOW", "2026-11-26T00:00:00Z")
+
+
+def test_repeated_headline_and_standfirst_are_dropped() -> None:
+    body = clean_paragraphs(
+        ["Harbor fire", "A standfirst here.", "The fire started at noon.", "More text."],
+        title="Harbor Fire!",
+        description="A standfirst here",
+    )
+    assert body.text == "The fire started at noon.\n\nMore text."
+
+
+def test_caption_paragraph_is_dropped() -> None:
+    caption = "Crowds at the harbor gathered on Sunday evening."
+    body = clean_paragraphs(
+        [
+            "Crowds at the harbor gathered on Sunday evening. Photo: Jane Doe",
+            "Crowds at the harbor gathered on Sunday evening.",
+            "Text.",
+        ],
+        caption=caption,
+    )
+    assert body.text == "Text."
+
+
+def test_short_caption_only_drops_an_exact_match() -> None:
+    body = clean_paragraphs(["Smoke.", "Smoke rose over the pier."], caption="Smoke")
+    assert body.text == "Smoke rose over the pier."
+
+
+def test_tag_trailer_lines_are_dropped() -> None:
+    body = clean_paragraphs(["Text.", "Tags: fire, harbor", "Filed under: Local"])
+    assert body.text == "Text."
+
+
+def test_date_lines_are_lifted_out_keeping_the_first() -> None:
+    body = clean_paragraphs(
+        ["Published on Sun, 17 Jun 2018 09:43:34 +0000.", "Text.", "Updated 2019-01-01"]
+    )
+    assert body.text == "Text."
+    assert body.date_line == "Sun, 17 Jun 2018 09:43:34 +0000"
+
+
+def test_leading_wire_credit_is_lifted_into_source() -> None:
+    body = clean_paragraphs(["(AP) — The mayor said.", "Second."])
+    assert body.source == "AP"
+    assert body.text == "The mayor said.\n\nSecond."
+
+
+def test_credit_paragraph_alone_is_lifted_and_removed() -> None:
+    body = clean_paragraphs(["(Israel Hayom via JNS)", "Text one."])
+    assert body.source == "Israel Hayom via JNS"
+    assert body.text == "Text one."
+
+
+@pytest.mark.parametrize("first", ["(Updated) The mayor said.", "(Reuters) - The mayor said."])
+def test_parenthesis_that_is_not_a_wire_credit_stays(first: str) -> None:
+    body = clean_paragraphs([first])
+    assert body.source is None
+    assert body.text == first
+
+
+def test_credit_later_in_the_text_is_not_lifted() -> None:
+    body = clean_paragraphs(["First.", "(AP) — Second."])
+    assert body.source is None
+    assert body.text == "First.\n\n(AP) — Second."
+
+
+def test_non_breaking_space_in_a_paragraph_is_kept() -> None:
+    assert clean_paragraphs(["Call\u00a0on Friday."]).text == "Call\u00a0on Friday."
+
+
+def test_paragraphs_without_word_characters_are_dropped() -> None:
+    body = clean_paragraphs(["", "!!!", "\u00a0", "Text."])
+    assert body.text == "Text."
+
+
+def test_nothing_left_is_an_empty_body() -> None:
+    body = clean_paragraphs(["Harbor fire"], title="Harbor fire")
+    assert body.text == ""
+    assert body.source is None
+    assert body.date_line is None
