@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlparse
 
 import click
@@ -195,7 +195,6 @@ def _load_sites_or_exit(path: Path) -> dict[str, Any]:
         return load_sites(path)
     except SitesError as error:
         _fail(EXIT_USAGE, str(error))
-        raise  # unreachable
 
 
 def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...], verbose: bool) -> Any:
@@ -229,7 +228,7 @@ def _site_problem(report: Any) -> str:
     return next((site.problem for site in report.sites if site.problem), "")
 
 
-def _fail(code: int, message: str) -> None:
+def _fail(code: int, message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
 

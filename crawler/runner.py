@@ -19,6 +19,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler import signals
 from crawler.archive import ArchiveError, open_archive, record_exit_code
+from crawler.stat_counts import total
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,18 +54,15 @@ class SiteReport:
 
     @classmethod
     def from_stats(cls, site: str, stats: dict[str, Any]) -> SiteReport:
-        def count(prefix: str) -> int:
-            return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
-
         problem = str(stats.get("archive/problem", ""))
         return cls(
             site=site,
             new=int(stats.get("archive/articles/new", 0)),
             changed=int(stats.get("archive/articles/changed", 0)),
             unchanged=int(stats.get("archive/articles/unchanged", 0)),
-            skipped=count("archive/skipped/"),
-            dropped=count("archive/dropped/"),
-            errors=count("archive/errors/"),
+            skipped=total(stats, "archive/skipped/"),
+            dropped=total(stats, "archive/dropped/"),
+            errors=total(stats, "archive/errors/"),
             finish_reason=str(stats.get("finish_reason", "")),
             problem=problem,
             crawl_id=stats.get("archive/crawl_id"),

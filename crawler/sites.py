@@ -60,6 +60,10 @@ class Site:
         """True when an ``allow`` pattern matches (and no ``deny``): an article by its URL."""
         return not self.is_denied(url) and any(p.search(url) for p in self.allow_patterns)
 
+    def may_visit(self, url: str) -> bool:
+        """True for a URL on the site's domains that no ``deny`` pattern excludes."""
+        return self.owns(url) and not self.is_denied(url)
+
     def owns(self, url: str) -> bool:
         """True when the URL's host is one of the site's domains (or a subdomain of one)."""
         host = host_of(url)

@@ -23,6 +23,7 @@ from crawler.archive import ArchiveError, ArchiveLocked, finish_crawl, open_arch
 from crawler.archive.writes import store_articles
 from crawler.clock import now_iso
 from crawler.items import ARTICLE_COLUMNS
+from crawler.stat_counts import total
 from crawler.urls import identity_url
 
 if TYPE_CHECKING:
@@ -151,11 +152,7 @@ class StoreArticlePipeline:
             return
         stats = self._stats()
         if self.crawl_id is not None:
-            errors = sum(
-                v
-                for k, v in stats.get_stats().items()
-                if k.startswith("archive/errors/") and isinstance(v, int)
-            )
+            errors = total(stats.get_stats(), "archive/errors/")
             try:
                 finish_crawl(
                     self.db,
@@ -164,8 +161,7 @@ class StoreArticlePipeline:
                     articles_new=stats.get_value("archive/articles/new", 0),
                     articles_changed=stats.get_value("archive/articles/changed", 0),
                     articles_unchanged=stats.get_value("archive/articles/unchanged", 0),
-                    pages_skipped=stats.get_value("archive/skipped/non_article", 0)
-                    + stats.get_value("archive/skipped/non_html", 0),
+                    pages_skipped=total(stats.get_stats(), "archive/skipped/"),
                     errors=errors,
                     finish_reason=self.failed or "finished",
                 )

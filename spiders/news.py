@@ -134,7 +134,7 @@ class NewsSpider(scrapy.Spider):
 
     def _article_request(self, url: str, hints: dict[str, str]) -> Iterator[scrapy.Request]:
         url = identity_url(url)
-        if self.site.owns(url) and not self.site.is_denied(url):
+        if self.site.may_visit(url):
             hints = {key: value for key, value in hints.items() if value}
             yield self._request(url, self.parse_page, meta={"hints": hints})
 
@@ -156,11 +156,7 @@ class NewsSpider(scrapy.Spider):
     def _follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         for href in response.xpath(LINK_XPATH).getall():
             url = identity_url(response.urljoin(href.strip()))
-            if (
-                urlparse(url).scheme in ("http", "https")
-                and self.site.owns(url)
-                and not (self.site.is_denied(url))
-            ):
+            if urlparse(url).scheme in ("http", "https") and self.site.may_visit(url):
                 yield self._request(url, self.parse_page, meta={"listing": True})
 
     def on_error(self, failure: Failure) -> None:

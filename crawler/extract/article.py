@@ -20,8 +20,6 @@ from crawler.extract.metadata import Metadata, read_metadata
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-HINT_SOURCES = ("feed", "news-sitemap", "sitemap")
-
 
 def parse_html(html: str) -> lxml_html.HtmlElement | None:
     """The document tree, or ``None`` for markup lxml cannot make a tree of."""

@@ -155,7 +155,6 @@ def _from_markup(found: Metadata, document: lxml_html.HtmlElement) -> None:
     found.offer("language", language, "html:lang")
     canonical = document.xpath('//link[@rel="canonical"]/@href')
     found.offer("canonical_raw", canonical[0].strip() if canonical else None, "link:canonical")
-    found.offer("og_url", None, "")
     h1 = [_collapse(h.text_content()) for h in document.iter("h1")]
     found.offer("title", next((h for h in h1 if h), None), "html:h1")
     page_title = document.findtext(".//title")
