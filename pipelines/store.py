@@ -83,6 +83,7 @@ class StoreArticlePipeline:
             crawler=crawler,
         )
         crawler.signals.connect(pipeline.spider_idle, signal=scrapy_signals.spider_idle)
+        crawler.signals.connect(pipeline.spider_closed, signal=scrapy_signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
@@ -148,22 +149,24 @@ class StoreArticlePipeline:
 
     def close_spider(self) -> None:
         self.flush()
+
+    def spider_closed(self, reason: str) -> None:
+        """Record the run's end once Scrapy knows why it ended (after ``close_spider``)."""
         if self.db is None:
             return
-        stats = self._stats()
+        stats = self._stats().get_stats()
         if self.crawl_id is not None:
-            errors = total(stats.get_stats(), "archive/errors/")
             try:
                 finish_crawl(
                     self.db,
                     self.crawl_id,
                     finished_at=now_iso(),
-                    articles_new=stats.get_value("archive/articles/new", 0),
-                    articles_changed=stats.get_value("archive/articles/changed", 0),
-                    articles_unchanged=stats.get_value("archive/articles/unchanged", 0),
-                    pages_skipped=total(stats.get_stats(), "archive/skipped/"),
-                    errors=errors,
-                    finish_reason=self.failed or "finished",
+                    articles_new=stats.get("archive/articles/new", 0),
+                    articles_changed=stats.get("archive/articles/changed", 0),
+                    articles_unchanged=stats.get("archive/articles/unchanged", 0),
+                    pages_skipped=total(stats, "archive/skipped/"),
+                    errors=total(stats, "archive/errors/"),
+                    finish_reason=self.failed or reason,
                 )
             except ArchiveError as error:
                 logger.error("Could not record the crawl's end: %s", error)

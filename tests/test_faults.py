@@ -71,7 +71,10 @@ def test_ctrl_c_stops_cleanly_keeps_what_was_fetched_and_a_rerun_completes(
     fetched = {hit.path for hit in blog.requests if hit.path.startswith("/posts/")}
     assert stored == len(fetched) >= 2
     assert f"blog: {stored} new" in stdout
-    assert count(archive_path, "select count(*) from crawls where finished_at is not null") == 1
+    with sqlite3.connect(archive_path) as conn:
+        assert conn.execute("select finish_reason, exit_code from crawls").fetchall() == [
+            ("shutdown", 3)
+        ]
 
     rerun = start_crawl(sites, archive_path, "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_START_DELAY=0")
     stdout, stderr = rerun.communicate(timeout=60)
