@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract.body import clean_paragraphs
+from crawler.extract.body import choose_text, clean_paragraphs, extract_body
 
 
 @pytest.fixture(autouse=True)
@@ -91,3 +91,33 @@ def test_nothing_left_is_an_empty_body() -> None:
     assert body.text == ""
     assert body.source is None
     assert body.date_line is None
+
+
+def test_precise_text_is_kept_when_it_drops_only_furniture() -> None:
+    prose = "The council voted on Tuesday to repair the levee before the winter storms. " * 4
+    precise = [prose, prose.upper()]
+    balanced = ["Sign up for our newsletter", prose, "Related: Harbor fire", prose.upper()]
+    assert choose_text(precise, balanced) == precise
+
+
+def test_balanced_text_wins_when_the_precise_one_lost_most_words() -> None:
+    balanced = [f"Step {n}: water the seedlings every morning." for n in range(10)]
+    assert choose_text(balanced[:3], balanced) == balanced
+
+
+def test_balanced_text_wins_when_the_precise_one_lost_running_prose() -> None:
+    prose = "A long paragraph of the guide that explains how to plant tomatoes in spring. " * 3
+    balanced = [prose + str(n) for n in range(12)]
+    precise = balanced[:11]  # one long paragraph (more than 5 % of the text) is gone
+    assert choose_text(precise, balanced) == balanced
+
+
+def test_non_breaking_spaces_survive_extraction() -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {n} of the story, with a call&nbsp;on Friday and more words.</p>"
+        for n in range(8)
+    )
+    html = f"<html><body><article><h1>Title</h1>{paragraphs}</article></body></html>"
+    text = extract_body(html, "https://example.org/story").text
+    assert "call\u00a0on Friday" in text
+    assert "\u2423" not in text

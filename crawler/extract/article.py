@@ -11,29 +11,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from htmldate import find_date
-from lxml import etree
-from lxml import html as lxml_html
 
-from crawler.extract.body import extract_body
+from crawler.extract.body import Body, extract_body
 from crawler.extract.metadata import Metadata, read_metadata
+from crawler.extract.page import parse_page
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from lxml import html as lxml_html
 
-def parse_html(html: str) -> lxml_html.HtmlElement | None:
-    """The document tree, or ``None`` for markup lxml cannot make a tree of."""
+
+def _htmldate(document: lxml_html.HtmlElement, url: str) -> str | None:
+    """htmldate's best guess at the original publication date: the last resort.
+
+    htmldate copies a tree it is given before pruning it, so the shared tree stays whole.
+    """
     try:
-        document = lxml_html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
-    return document
-
-
-def _htmldate(html: str) -> str | None:
-    """htmldate's best guess at the original publication date: the last resort."""
-    try:
-        return find_date(html, original_date=True, extensive_search=False)
+        return find_date(document, url=url, original_date=True, extensive_search=False)
     except (ValueError, TypeError):
         return None
 
@@ -51,27 +46,36 @@ def extract_article(
     what discovery learned before the fetch (``published`` and ``title`` from a feed or news
     sitemap), used where the page itself is silent.
     """
-    document = parse_html(html)
-    metadata = read_metadata(document) if document is not None else Metadata()
+    page = parse_page(html)
+    metadata = read_metadata(page.document) if page is not None else Metadata()
     if site_name:
         metadata.values["site_name"] = site_name
         metadata.sources["site_name"] = "sites.toml"
 
     values = metadata.values
-    body = extract_body(
-        html,
-        url,
-        title=values.get("title"),
-        description=values.get("description"),
-        caption=values.get("image_caption"),
+    hints = hints or {}
+    if page is not None and "published_raw" not in values and not hints.get("published_raw"):
+        # Before the body: trafilatura takes the tree apart, htmldate needs it whole.
+        htmldate_found = _htmldate(page.document, url)
+    else:
+        htmldate_found = None
+    body = (
+        extract_body(
+            page,
+            url,
+            title=values.get("title"),
+            description=values.get("description"),
+            description_in_markup=metadata.sources.get("description") == "html:standfirst",
+            caption=values.get("image_caption"),
+        )
+        if page is not None
+        else Body(text="")
     )
     if body.date_line:
         metadata.offer("published_raw", body.date_line, "html:date-line")
-    hints = hints or {}
     for name in ("title", "published_raw"):
         metadata.offer(name, hints.get(name), hints.get("via", "discovery"))
-    if "published_raw" not in values:
-        metadata.offer("published_raw", _htmldate(html), "htmldate")
+    metadata.offer("published_raw", htmldate_found, "htmldate")
     record: dict[str, Any] = {
         name: values.get(name)
         for name in (

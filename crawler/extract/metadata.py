@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.extract import jsonld
 from crawler.extract.dates import date_in_line
+from crawler.extract.page import NBSP_STAND_IN
 
 if TYPE_CHECKING:
     from lxml import html as lxml_html
@@ -289,7 +290,8 @@ def _unique_texts(elements: list[Any]) -> list[str]:
 
 
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    # The page was parsed with non-breaking spaces as a stand-in (see crawler.extract.page).
+    return " ".join(text.replace(NBSP_STAND_IN, " ").split())
 
 
 def _title_parts(page_title: str) -> list[str]:
