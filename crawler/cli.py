@@ -184,7 +184,7 @@ def extract(inputs: tuple[str, ...], page_url: str | None, output_format: str) -
     strings) and one error line on stderr per input that is not a readable HTML page. URLs are
     fetched once, obeying robots.txt. Exit code 0 all done, 3 some failed, 1 all failed.
 
-    Example: newsarchive extract page.html.gz https://example.com/2026/11/26/story/
+    Example: newsarchive extract story.html.gz https://example.com/story/
     """
     from crawler.page_records import extract_inputs
 
