@@ -15,7 +15,8 @@ page fetched give the same text:
    judged by its bytes alone, as servers mislabel saved pages.
 3. Decoding follows w3lib's precedence, which is also the crawler's (Scrapy's responses use
    it) and a browser's: a byte order mark, then the Content-Type charset (URLs), then the
-   page's ``<meta charset>`` or http-equiv. A page that declares nothing must be valid UTF-8:
+   page's ``<meta charset>`` or http-equiv; bytes invalid in the declared encoding become
+   U+FFFD, as in a crawl. A page that declares nothing must be valid UTF-8:
    guessing a legacy encoding would put silently wrong text in front of the user, so it is an
    error naming the first bad byte instead.
 
@@ -179,7 +180,7 @@ def _refuse_binary(data: bytes) -> None:
         if data.startswith(signature):
             raise InputError(f"not HTML ({what})")
     bom_encoding, _ = read_bom(data)
-    if b"\x00" in data[:1024] and not (bom_encoding or "").startswith("utf-16"):
+    if b"\x00" in data[:1024] and not bom_encoding:  # UTF-16/32 text is full of NULs
         raise InputError("not HTML (binary data)")
 
 

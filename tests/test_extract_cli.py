@@ -245,9 +245,18 @@ def test_declared_charsets_are_honoured_bom_first(tmp_path):
         b"\xef\xbb\xbf<html><head><meta charset=iso-8859-1><title>Gr\xc3\xbc\xc3\x9fe</title>"
         b"</head><body><p>x</p></body></html>"
     )
-    result = extract(str(meta), str(http_equiv), str(bom))
+    utf16 = tmp_path / "utf16.html"  # NUL bytes everywhere, yet text: the BOM says so
+    utf16.write_bytes(
+        b"\xff\xfe" + "<html><title>Ünïcode</title><body><p>x</p></body></html>".encode("utf-16-le")
+    )
+    result = extract(str(meta), str(http_equiv), str(bom), str(utf16))
     assert result.exit_code == 0, result.stderr
-    assert [r["title"] for r in records(result)] == ["Café “news”", "東京のニュース", "Grüße"]
+    assert [r["title"] for r in records(result)] == [
+        "Café “news”",
+        "東京のニュース",
+        "Grüße",
+        "Ünïcode",
+    ]
 
 
 def test_gzip_bomb_stops_at_the_size_limit(tmp_path):
