@@ -4,19 +4,32 @@ A cookie wall or paywall page with a real headline is still worth archiving (the
 exists, and a later crawl may get its text), so it is kept with ``access`` saying why its body
 is short. A page with no text at all (an empty page, a soft 404) is dropped with a reason,
 counted in the stats as ``archive/dropped/<reason>``; one bad page never stops the crawl.
+
+Dates that cannot be true are dropped as values, never with the article: a ``published`` later
+than the fetch (beyond the clock-skew slack the date parser allows) or a ``modified`` before
+``published`` (or after the fetch) is set to ``None``, its ``*_raw`` string kept, the URL and
+reason logged and counted as ``archive/guard/<reason>``. A wrong date sorts an article into the
+wrong day of every "latest" and "per day" query; no date is honest.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from crawler.clock import now_iso
+from crawler.extract.dates import FUTURE_SLACK
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
 
 CONSENT_WALL = re.compile(
     r"\b(?:we use cookies|cookie (?:settings|preferences|consent)|accept (?:all )?cookies|"
@@ -55,6 +68,38 @@ def access_of(body: str, current: str | None, min_body_chars: int) -> str:
     return "truncated"
 
 
+def date_guards(published: str | None, modified: str | None, fetched_at: str) -> dict[str, str]:
+    """The dates that fail a guard, as ``{field: reason}``; empty when both are plausible.
+
+    ``published`` may not be later than ``fetched_at`` plus ``FUTURE_SLACK`` (the slack the
+    date parser gives clock skew and embargoes); ``modified`` may not be later than that
+    either, nor before a ``published`` that passed. Values that do not parse are left to the
+    normalize stage, which never produces them.
+    """
+    fetched = _instant(fetched_at)
+    published_at, modified_at = _instant(published), _instant(modified)
+    failed: dict[str, str] = {}
+    if fetched is not None and published_at is not None and published_at > fetched + FUTURE_SLACK:
+        failed["published"] = "published_after_fetch"
+        published_at = None
+    if modified_at is not None:
+        if fetched is not None and modified_at > fetched + FUTURE_SLACK:
+            failed["modified"] = "modified_after_fetch"
+        elif published_at is not None and modified_at < published_at:
+            failed["modified"] = "modified_before_published"
+    return failed
+
+
+def _instant(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class ValidateArticlePipeline:
     def __init__(self, min_body_chars: int, crawler: Crawler | None = None) -> None:
         self.min_body_chars = min_body_chars
@@ -72,5 +117,24 @@ class ValidateArticlePipeline:
             if self.crawler and self.crawler.stats:
                 self.crawler.stats.inc_value(f"archive/dropped/{reason}")
             raise DropItem(f"{reason}: {adapter.get('url')}")
+        self.guard_dates(adapter)
         adapter["access"] = access_of(body, adapter.get("access"), self.min_body_chars)
         return item
+
+    def guard_dates(self, adapter: ItemAdapter) -> None:
+        """Apply ``date_guards`` to the item: drop failed values, log and count each."""
+        page = adapter.get("page")
+        fetched_at = getattr(page, "fetched_at", None) or now_iso()
+        failed = date_guards(adapter.get("published"), adapter.get("modified"), fetched_at)
+        for name, reason in failed.items():
+            logger.info(
+                "Dropped %s %s (%s, fetched at %s): %s",
+                name,
+                adapter.get(name),
+                reason,
+                fetched_at,
+                adapter.get("url"),
+            )
+            adapter[name] = None
+            if self.crawler and self.crawler.stats:
+                self.crawler.stats.inc_value(f"archive/guard/{reason}")

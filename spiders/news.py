@@ -23,7 +23,7 @@ from scrapy.utils.gz import gunzip
 
 from crawler.sites import Site, SitesError, load_sites
 from crawler.urls import identity_url
-from spiders.pages import article_item, is_html, looks_like_article
+from spiders.pages import article_item, article_verdict, is_html
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -125,7 +125,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             news_date = entry.xpath("news/publication_date/text()").get()
             hints = {
-                "via": "news-sitemap" if news_date else "sitemap",
+                "via": "news-sitemap" if entry.xpath("news") else "sitemap",
                 "title": (entry.xpath("news/title/text()").get() or "").strip(),
                 "published_raw": (news_date or "").strip(),
                 "lastmod": (entry.xpath("lastmod/text()").get() or "").strip(),
@@ -133,25 +133,38 @@ class NewsSpider(scrapy.Spider):
             yield from self._article_request(response.urljoin(loc), hints)
 
     def _article_request(self, url: str, hints: dict[str, str]) -> Iterator[scrapy.Request]:
+        """A request for a URL that a feed or sitemap lists; ``listed_by`` says which kind.
+
+        The page's own markup decides with that in mind (``spiders.pages.article_verdict``):
+        a feed entry is the site saying "this is a story".
+        """
         url = identity_url(url)
         if self.site.may_visit(url):
-            hints = {key: value for key, value in hints.items() if value}
-            yield self._request(url, self.parse_page, meta={"hints": hints})
+            kept = {key: value for key, value in hints.items() if value}
+            yield self._request(
+                url, self.parse_page, meta={"hints": kept, "listed_by": hints["via"]}
+            )
 
     # --- pages -------------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Any]:
         if not is_html(response):
-            self._count("archive/skipped/non_html")
+            self._skip(response, "not_html")
             return
         assert isinstance(response, TextResponse)
-        if looks_like_article(response, self.site):
+        verdict = article_verdict(response, self.site, response.meta.get("listed_by"))
+        if verdict.article:
             yield article_item(
                 response, self.site.slug, self.site.name, response.meta.get("hints", {})
             )
             return
-        self._count("archive/skipped/non_article")
+        self._skip(response, verdict.reason)
         if response.meta.get("listing"):
             yield from self._follow_links(response)
+
+    def _skip(self, response: Response, reason: str) -> None:
+        """Count a page not archived under ``archive/skipped/<reason>``: a run's stats say why."""
+        self._count(f"archive/skipped/{reason}")
+        self.logger.debug("Not an article (%s): %s", reason, response.url)
 
     def _follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         for href in response.xpath(LINK_XPATH).getall():

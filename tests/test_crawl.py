@@ -286,6 +286,6 @@ def test_plain_scrapy_crawl_writes_the_archive_and_a_stats_file(
     assert result.returncode == 0, result.stderr
     stats = json.loads(stats_file.read_text())
     assert stats["archive/articles/new"] == 6
-    assert stats["archive/skipped/non_article"] == 3
+    assert stats["archive/skipped/listing_url"] == 3  # /, /page/2/, /tags/gardening/
     assert stats["finish_reason"] == "finished"
     assert rows(archive_path, "select count(*) from articles where site = 'blog'") == [(6,)]

@@ -28,3 +28,84 @@ def articles_by_site(db: sqlite_utils.Database) -> list[dict[str, Any]]:
             "max(last_seen) AS last_seen FROM articles GROUP BY site ORDER BY site"
         )
     )
+
+
+# --- extraction health -----------------------------------------------------------------------
+# Per site and day (the day an article was first archived: a site redesign that breaks
+# extraction shows on the day after it, whatever the articles' own dates), the share of
+# articles with no body text, no publication date, no author, a body flagged ``truncated``, and
+# the median body length in characters. One statement serves ``newsarchive stats --health`` and
+# the ``health`` canned query in Datasette, so the two cannot disagree. Parameters (an empty
+# string means the default, as Datasette sends a parameter left blank): ``:days`` (14),
+# ``:site`` (all), ``:now`` (SQLite's clock; the command passes ``crawler.clock`` time).
+#
+# The median is computed in SQL, with window functions, rather than in Python over a grouped
+# query: Datasette runs only SQL, and a median computed twice in two languages could drift.
+# The middle row (or the mean of the two middle rows) of each site and day, by body length.
+HEALTH_SQL = """
+with recent as (
+  select
+    site,
+    date(first_seen) as day,
+    coalesce(length(body), 0) as body_chars,
+    trim(coalesce(body, '')) = '' as empty_body,
+    published is null as no_date,
+    case when json_valid(authors) then coalesce(json_array_length(authors), 0) else 0 end = 0
+      as no_author,
+    access = 'truncated' as truncated
+  from articles
+  where date(first_seen) > date(
+      coalesce(nullif(:now, ''), 'now'),
+      '-' || coalesce(nullif(:days, ''), 14) || ' days'
+    )
+    and (coalesce(:site, '') = '' or site = :site)
+),
+ranked as (
+  select *,
+    row_number() over (partition by site, day order by body_chars) as position,
+    count(*) over (partition by site, day) as day_total
+  from recent
+)
+select
+  site,
+  day,
+  count(*) as articles,
+  round(avg(empty_body), 2) as empty_body,
+  round(avg(no_date), 2) as no_date,
+  round(avg(no_author), 2) as no_author,
+  round(avg(truncated), 2) as truncated,
+  avg(case when position in ((day_total + 1) / 2, (day_total + 2) / 2) then body_chars end)
+    as median_body_chars
+from ranked
+group by site, day
+order by day desc, site
+""".strip()
+
+# Per site: articles, the newest publication date, and when the last crawl of it started.
+# Sites come from both tables, so a site whose crawls archive nothing still shows.
+SITE_TOTALS_SQL = """
+with sites as (
+  select site from articles union select site from crawls where command = 'crawl'
+)
+select
+  sites.site,
+  (select count(*) from articles where articles.site = sites.site) as articles,
+  (select max(published) from articles where articles.site = sites.site) as latest_published,
+  (select max(started_at) from crawls
+    where crawls.site = sites.site and crawls.command = 'crawl') as last_crawl
+from sites
+where coalesce(:site, '') = '' or sites.site = :site
+order by sites.site
+""".strip()
+
+
+def site_health(
+    db: sqlite_utils.Database, *, days: int = 14, site: str | None = None, now: str | None = None
+) -> list[dict[str, Any]]:
+    """``HEALTH_SQL``'s rows for the last ``days`` days up to ``now`` (ISO 8601), newest first."""
+    return list(db.query(HEALTH_SQL, {"days": days, "site": site or "", "now": now or ""}))
+
+
+def site_totals(db: sqlite_utils.Database, *, site: str | None = None) -> list[dict[str, Any]]:
+    """``SITE_TOTALS_SQL``'s rows: one per site, by slug."""
+    return list(db.query(SITE_TOTALS_SQL, {"site": site or ""}))

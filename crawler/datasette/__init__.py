@@ -14,6 +14,8 @@ from typing import Any
 
 from datasette.app import Datasette
 
+from crawler.archive.reads import HEALTH_SQL
+
 SEARCH_SQL = """
 select
   articles.id,
@@ -111,6 +113,16 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "title": "Latest articles by site",
                         "description": "The ten newest articles of each site.",
                         "sql": LATEST_BY_SITE_SQL,
+                    },
+                    "health": {
+                        "title": "Extraction health by site and day",
+                        "description": "Per site and day an article was first archived: the "
+                        "share of articles with an empty body, no date, no author or a "
+                        "truncated body, and the median body length in characters. A site "
+                        "redesign that breaks extraction shows here the next day. Parameters: "
+                        "days (default 14), site (default all), now (ISO 8601; default the "
+                        "current time). The same query as `newsarchive stats --health`.",
+                        "sql": HEALTH_SQL,
                     },
                 },
             }
