@@ -20,6 +20,8 @@ from crawler.extract.metadata import Metadata, read_metadata
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from crawler.extract.templates import SiteTemplate
+
 
 def parse_html(html: str) -> lxml_html.HtmlElement | None:
     """The document tree, or ``None`` for markup lxml cannot make a tree of."""
@@ -44,12 +46,15 @@ def extract_article(
     *,
     site_name: str | None = None,
     hints: Mapping[str, str] | None = None,
+    template: SiteTemplate | None = None,
 ) -> dict[str, Any]:
     """Article fields of one page (see ``ArticleItem``) plus ``field_sources``.
 
     ``site_name`` is the configured name, which wins over what the page says; ``hints`` holds
     what discovery learned before the fetch (``published`` and ``title`` from a feed or news
-    sitemap), used where the page itself is silent.
+    sitemap), used where the page itself is silent. ``template`` is what the site's other
+    pages taught (``crawler.extract.templates``): its blocks are removed from the body, and
+    the removed paragraphs are returned as ``template_removed`` (not an article field).
     """
     document = parse_html(html)
     metadata = read_metadata(document) if document is not None else Metadata()
@@ -114,6 +119,9 @@ def extract_article(
         if key in metadata.sources
     }
     sources["body"] = "trafilatura"
+    if template is not None:
+        record["body"], record["template_removed"] = template.filter_body(body.text)
+        sources["body"] += "+template" if record["template_removed"] else ""
     if body.source:
         sources["source"] = "body:credit-line"
     record["field_sources"] = sources
