@@ -17,6 +17,8 @@ from lxml import html as lxml_html
 
 from crawler.demo.server import SiteServer
 from crawler.extract.article import extract_article
+from crawler.items import ArticleItem, FetchedPage
+from pipelines.boilerplate import StripBoilerplatePipeline
 from tests.conftest import SITE_DIR, run_cli
 
 if TYPE_CHECKING:
@@ -101,6 +103,26 @@ def test_per_page_extraction_alone_keeps_the_newsletter_prompt(courier):
         record = extract_article(page.read_text(encoding="utf-8"), server.url(path))
         assert PROMPT in record["body"]
         assert record["field_sources"]["body"] == "trafilatura"
+
+
+def test_stage_removes_the_template_once_min_pages_were_seen(courier):
+    # No archive: the stage learns as pages pass. A page is counted after its extraction,
+    # so the first five keep the prompt (the clean-up at the spider's close handles those,
+    # see the crawl tests) and the sixth is the first extracted with five pages known.
+    server, root = courier
+    stage = StripBoilerplatePipeline(path=None)
+    bodies, labels = [], []
+    for path, page in [*fixture_pages(root).items(), *fixture_pages(root).items()]:
+        text = page.read_text(encoding="utf-8")
+        url = server.url(path)
+        fetched = FetchedPage(url, 200, {}, text.encode(), text, "2026-11-01T00:00:00+00:00")
+        item = stage.process_item(ArticleItem(url=url, site="courier", page=fetched))
+        bodies.append(item["body"])
+        labels.append(item["field_sources"]["body"])
+        assert "template_removed" not in item
+    assert [PROMPT in body for body in bodies] == [True] * 5 + [False] * 9
+    assert labels == ["trafilatura"] * 5 + ["trafilatura+template"] * 9
+    assert stage.templates["courier"].pages == ARTICLES  # the second pass counted nothing
 
 
 def test_first_crawl_archives_bodies_without_the_site_template(courier, tmp_path, archive_path):
