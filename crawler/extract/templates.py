@@ -22,7 +22,9 @@ Why these choices:
   sharing a wire paragraph) stay below ``min_pages`` and ``share``.
 - Pages are counted once: a re-crawl of the same URL (a feed re-fetched every half hour) does
   not count its paragraphs again, or a site with two articles in its feed would soon see every
-  paragraph "on every page". Recent page fingerprints are kept for that.
+  paragraph "on every page". The last ``2 * WINDOW`` page fingerprints are kept for that: a
+  site small enough for re-fetches to matter fits in them, and on a larger one a re-fetch
+  beyond them adds one page among hundreds.
 - Counts are halved once ``2 * WINDOW`` pages were seen: memory and the persisted row stay
   bounded (one-off paragraphs fall out), and a redesign's new blocks overtake the old ones
   within a few windows instead of never.
