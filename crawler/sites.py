@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.extract.templates import DEFAULT_MIN_PAGES, DEFAULT_SHARE
 from crawler.urls import host_of
 
 if sys.version_info >= (3, 11):
@@ -25,7 +26,14 @@ else:  # pragma: no cover
 DEFAULT_USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 URL_LIST_KEYS = ("feeds", "sitemaps", "start_urls")
-DEFAULTABLE_KEYS = {"user_agent", "download_delay", "concurrency", "timezone"}
+DEFAULTABLE_KEYS = {
+    "user_agent",
+    "download_delay",
+    "concurrency",
+    "timezone",
+    "template_share",
+    "template_min_pages",
+}
 SITE_KEYS = {"name", "allowed_domains", "allow", "deny", *URL_LIST_KEYS, *DEFAULTABLE_KEYS}
 
 
@@ -49,6 +57,8 @@ class Site:
     download_delay: float = 1.0
     concurrency: int = 2
     timezone: str = "UTC"
+    template_share: float = DEFAULT_SHARE
+    template_min_pages: int = DEFAULT_MIN_PAGES
     allow_patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
     deny_patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 
@@ -162,6 +172,13 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
         ZoneInfo(str(zone))
     except (ZoneInfoNotFoundError, ValueError):
         raise fail("timezone", f"{zone!r} is not an IANA time zone name") from None
+    # A block on fewer than two pages is never template (it is the article's own text).
+    share = merged.get("template_share", DEFAULT_SHARE)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise fail("template_share", f"{share!r} is not a share of pages above 0, at most 1")
+    min_pages = merged.get("template_min_pages", DEFAULT_MIN_PAGES)
+    if isinstance(min_pages, bool) or not isinstance(min_pages, int) or min_pages < 2:
+        raise fail("template_min_pages", f"{min_pages!r} is not a whole number of pages, 2 or more")
 
     return Site(
         slug=slug,
@@ -176,6 +193,8 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
         download_delay=float(delay),
         concurrency=concurrency,
         timezone=str(zone),
+        template_share=float(share),
+        template_min_pages=min_pages,
         allow_patterns=patterns["allow"],
         deny_patterns=patterns["deny"],
     )

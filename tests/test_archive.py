@@ -9,10 +9,17 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlite_utils
 
 from crawler.archive import ArchiveError, ArchiveLocked, open_archive, store_articles
 from crawler.archive.lock import run_lock
-from crawler.archive.schema import SCHEMA_VERSION
+from crawler.archive.schema import MIGRATIONS, SCHEMA_VERSION
+from crawler.archive.templates import (
+    BodyUpdate,
+    load_site_template,
+    save_site_template,
+    stored_articles,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -178,3 +185,75 @@ def test_article_columns_match_the_table_and_the_item(archive_path):
     db = open_archive(archive_path)
     assert tuple(db["articles"].columns_dict) == ARTICLE_COLUMNS
     assert set(ArticleItem.fields) == {*ARTICLE_COLUMNS, "page"}
+
+
+# --- site templates ------------------------------------------------------------------------
+
+
+def test_site_template_is_saved_per_site_and_read_back(archive_path):
+    db = open_archive(archive_path)
+    assert "site_templates" in db.table_names()
+    assert load_site_template(db, "news") is None
+    for pages in (5, 9):  # the second save replaces the first
+        save_site_template(
+            db,
+            "news",
+            state={"format": 1, "pages": pages},
+            blocks=["Exit mobile version"],
+            updated_at="2026-11-01T00:00:00+00:00",
+        )
+    assert load_site_template(db, "news") == {"format": 1, "pages": 9}
+    assert db.execute("select site, pages_seen, blocks from site_templates").fetchall() == [
+        ("news", 9, '["Exit mobile version"]')
+    ]
+
+
+def test_cleaning_a_stored_body_rewrites_article_fts_and_its_revision(archive_path):
+    db = open_archive(archive_path)
+    body = "The harbor bridge reopened.\n\nSign up for our newsletter."
+    (stored,) = store_articles(db, [record(body=body, content_hash="old", field_sources="{}")])
+    store_articles(db, [record(url="http://news.test/b/", body="Other.", content_hash="other")])
+    (article,) = stored_articles(db, [stored.article_id])
+    assert article["body"] == body
+    assert article["authors"] == ["A. Writer"]
+    update = BodyUpdate(
+        article_id=stored.article_id,
+        old_hash="old",
+        body="The harbor bridge reopened.",
+        word_count=4,
+        content_hash="new",
+        field_sources={"body": "trafilatura+template"},
+    )
+    stale = BodyUpdate(**{**update.__dict__, "article_id": 2, "old_hash": "not-its-hash"})
+    cleaned = save_site_template(
+        db, "news", state={}, blocks=[], updated_at="2026-11-01", updates=[update, stale]
+    )
+    assert cleaned == 1
+    assert db.execute(
+        "select body, word_count, content_hash, field_sources, version from articles where id = ?",
+        [stored.article_id],
+    ).fetchone() == ("The harbor bridge reopened.", 4, "new", '{"body": "trafilatura+template"}', 1)
+    assert db.execute(
+        "select count(*), body, content_hash from revisions where article_id = ?",
+        [stored.article_id],
+    ).fetchone() == (1, "The harbor bridge reopened.", "new")
+    assert db.execute("select body from articles where id = 2").fetchone() == ("Other.",)
+    matches = "select count(*) from articles_fts where articles_fts match ?"
+    assert db.execute(matches, ["newsletter"]).fetchone() == (0,)
+    assert db.execute(matches, ["harbor"]).fetchone() == (1,)
+    # The next fetch of the same content, cleaned from the start, is unchanged.
+    (again,) = store_articles(
+        db, [record(body="The harbor bridge reopened.", content_hash="new", field_sources="{}")]
+    )
+    assert again.outcome == "unchanged"
+
+
+def test_archive_of_schema_1_gains_site_templates(archive_path):
+    conn = sqlite3.connect(archive_path)
+    MIGRATIONS[0](sqlite_utils.Database(conn))
+    conn.execute("pragma user_version = 1")
+    conn.commit()
+    conn.close()
+    db = open_archive(archive_path)
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert "site_templates" in db.table_names()

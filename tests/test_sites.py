@@ -272,6 +272,43 @@ def test_concurrency_must_be_a_whole_number_from_1_to_64(concurrency: Any) -> No
     )
 
 
+def test_template_keys_default_to_half_of_five_pages() -> None:
+    site = parse_sites(one_site())["x"]
+    assert (site.template_share, site.template_min_pages) == (0.5, 5)
+
+
+def test_template_keys_come_from_defaults_or_the_site() -> None:
+    document = {
+        "defaults": {"template_share": 0.8, "template_min_pages": 10},
+        "sites": {
+            "a": {"feeds": [FEED]},
+            "b": {"feeds": [FEED], "template_share": 1, "template_min_pages": 2},
+        },
+    }
+    sites = parse_sites(document)
+    assert (sites["a"].template_share, sites["a"].template_min_pages) == (0.8, 10)
+    assert (sites["b"].template_share, sites["b"].template_min_pages) == (1.0, 2)
+    assert isinstance(sites["b"].template_share, float)
+
+
+@pytest.mark.parametrize("share", [0, -0.5, 1.01, True, "0.5"])
+def test_template_share_must_be_above_0_and_at_most_1(share: Any) -> None:
+    message = error_of(one_site(template_share=share))
+    assert message == (
+        f"sites.toml: site 'x': key 'template_share': {share!r} is not a share of pages "
+        "above 0, at most 1"
+    )
+
+
+@pytest.mark.parametrize("pages", [1, 0, -3, 5.0, True, "5"])
+def test_template_min_pages_must_be_a_whole_number_of_at_least_2(pages: Any) -> None:
+    message = error_of(one_site(template_min_pages=pages))
+    assert message == (
+        f"sites.toml: site 'x': key 'template_min_pages': {pages!r} is not a whole number "
+        "of pages, 2 or more"
+    )
+
+
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "", "../../etc/passwd"])
 def test_timezone_must_be_an_iana_name(zone: str) -> None:
     message = error_of(one_site(timezone=zone))

@@ -174,7 +174,28 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_v1,)
+# One row per site: what template learning knows of it (crawler.extract.templates). The
+# ``state`` JSON is the learner itself (block counts, pages seen); ``blocks`` lists the sample
+# text of the blocks judged template when it was saved, for people reading the archive.
+SITE_TEMPLATES_SQL = """
+CREATE TABLE site_templates (
+    site TEXT PRIMARY KEY,
+    pages_seen INTEGER NOT NULL,
+    blocks TEXT NOT NULL,      -- JSON list: sample text of each template block
+    state TEXT NOT NULL,       -- JSON: SiteTemplate.to_json()
+    updated_at TEXT NOT NULL
+)
+"""
+
+
+def _add_site_templates_v2(db: sqlite_utils.Database) -> None:
+    db.execute(SITE_TEMPLATES_SQL)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _create_v1,
+    _add_site_templates_v2,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

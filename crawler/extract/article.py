@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
     from lxml import html as lxml_html
 
+    from crawler.extract.templates import SiteTemplate
+
 
 def _htmldate(document: lxml_html.HtmlElement, url: str) -> str | None:
     """htmldate's best guess at the original publication date: the last resort.
@@ -39,12 +41,15 @@ def extract_article(
     *,
     site_name: str | None = None,
     hints: Mapping[str, str] | None = None,
+    template: SiteTemplate | None = None,
 ) -> dict[str, Any]:
     """Article fields of one page (see ``ArticleItem``) plus ``field_sources``.
 
     ``site_name`` is the configured name, which wins over what the page says; ``hints`` holds
     what discovery learned before the fetch (``published`` and ``title`` from a feed or news
-    sitemap), used where the page itself is silent.
+    sitemap), used where the page itself is silent. ``template`` is what the site's other
+    pages taught (``crawler.extract.templates``): its blocks are removed from the body, and
+    the removed paragraphs are returned as ``template_removed`` (not an article field).
     """
     page = parse_page(html)
     metadata = read_metadata(page.document) if page is not None else Metadata()
@@ -118,6 +123,9 @@ def extract_article(
         if key in metadata.sources
     }
     sources["body"] = "trafilatura"
+    if template is not None:
+        record["body"], record["template_removed"] = template.filter_body(body.text)
+        sources["body"] += "+template" if record["template_removed"] else ""
     if body.source:
         sources["source"] = "body:credit-line"
     record["field_sources"] = sources
