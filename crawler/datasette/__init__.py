@@ -102,6 +102,11 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "for re-extraction without crawling again.",
                     },
                     "crawls": {"description": "One row per run and site, with its counts."},
+                    "site_templates": {
+                        "description": "Per site, the paragraphs that repeat across its pages "
+                        "(newsletter prompts, theme lines) and are removed from bodies: "
+                        "blocks lists them, state holds the counts they were learned from.",
+                    },
                 },
                 "queries": {
                     "search": {
