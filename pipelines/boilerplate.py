@@ -63,7 +63,8 @@ def clean_stored(template: SiteTemplate, article: dict[str, Any]) -> BodyUpdate 
     if not removed:
         return None
     sources = dict(article["field_sources"])
-    sources["body"] = "trafilatura+template"
+    # The body's own source (trafilatura, json-ld, a site's selector), now with the template.
+    sources["body"] = str(sources.get("body") or "trafilatura").split("+")[0] + "+template"
     return BodyUpdate(
         article_id=article["id"],
         old_hash=article["content_hash"],
@@ -136,13 +137,16 @@ class StripBoilerplatePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         page = adapter["page"]
-        template = self.template_for(str(adapter.get("site")))
+        site = str(adapter.get("site"))
+        template = self.template_for(site)
+        config = self.sites.get(site)
         record = extract_article(
             page.text,
             page.url,
             site_name=adapter.get("site_name"),
             hints=page.hints,
             template=template,
+            selectors=config.selectors if config else None,
         )
         removed = record.pop("template_removed", [])
         # Learn from everything the extractor kept, template blocks included, or a block's
@@ -193,7 +197,7 @@ class StripBoilerplatePipeline:
 
 
 def _sites_of(crawler: Crawler) -> dict[str, Site]:
-    """The configured sites, for their ``template_share`` and ``template_min_pages``."""
+    """The configured sites, for their selectors, ``template_share`` and ``template_min_pages``."""
     spider_site = getattr(crawler.spider, "site", None)
     if isinstance(spider_site, Site):
         return {spider_site.slug: spider_site}
