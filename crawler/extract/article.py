@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from htmldate import find_date
 
-from crawler.extract.body import Body, extract_body
+from crawler.extract import jsonld
+from crawler.extract.article_body import article_body_text, plausible_body, visible_text
+from crawler.extract.body import Body, clean_paragraphs, extract_body
 from crawler.extract.metadata import Metadata, read_metadata
 from crawler.extract.page import parse_page
 from crawler.extract.selectors import SOURCE as SELECTOR_SOURCE
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
     from lxml import html as lxml_html
 
+    from crawler.extract.page import ParsedPage
     from crawler.extract.selectors import Selected, SiteSelectors
     from crawler.extract.templates import SiteTemplate
 
@@ -64,6 +67,10 @@ def extract_article(
     chosen = select(page, selectors) if page is not None and selectors else None
     if chosen is not None:
         _apply_selected(metadata, chosen)
+    article = _jsonld_article(page)
+    promised = article_body_text(article.get("articleBody")) if article else []
+    # Read before the body extraction, which takes the tree apart.
+    visible = visible_text(page.document) if page is not None and promised else ""
     if site_name:
         metadata.values["site_name"] = site_name
         metadata.sources["site_name"] = "sites.toml"
@@ -89,6 +96,12 @@ def extract_article(
             description_in_markup=metadata.sources.get("description") == "html:standfirst",
             caption=values.get("image_caption"),
         )
+        used = plausible_body([page.restore_nbsp(p) for p in promised], body.text, visible)
+        if used is not None:
+            body = clean_paragraphs(
+                used, title=values.get("title"), caption=values.get("image_caption")
+            )
+            body_source = "json-ld"
     if body.date_line:
         metadata.offer("published_raw", body.date_line, "html:date-line")
     for name in ("title", "published_raw"):
@@ -145,6 +158,14 @@ def extract_article(
         sources["source"] = "body:credit-line"
     record["field_sources"] = sources
     return record
+
+
+def _jsonld_article(page: ParsedPage | None) -> dict[str, Any] | None:
+    """The page's JSON-LD article object (read again: the metadata keeps only its fields)."""
+    if page is None:
+        return None
+    scripts = page.document.xpath('//script[@type="application/ld+json"]/text()')
+    return jsonld.article_object(jsonld.parse_blocks(scripts)) if scripts else None
 
 
 def _apply_selected(metadata: Metadata, chosen: Selected) -> None:
