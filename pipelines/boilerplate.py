@@ -34,6 +34,7 @@ from crawler.archive.templates import (
     stored_articles,
 )
 from crawler.clock import now_iso
+from crawler.extract.access import DEFAULT_MIN_BODY_CHARS
 from crawler.extract.article import extract_article
 from crawler.extract.templates import (
     DEFAULT_MIN_PAGES,
@@ -84,11 +85,13 @@ class StripBoilerplatePipeline:
         sites: dict[str, Site] | None = None,
         busy_timeout_ms: int = 5000,
         crawler: Crawler | None = None,
+        min_body_chars: int = DEFAULT_MIN_BODY_CHARS,
     ) -> None:
         self.path = path
         self.sites = sites or {}
         self.busy_timeout_ms = busy_timeout_ms
         self.crawler = crawler
+        self.min_body_chars = min_body_chars
         self.db: sqlite_utils.Database | None = None
         self.templates: dict[str, SiteTemplate] = {}
         self.stored: dict[str, set[int]] = {}  # site -> articles stored in this run
@@ -101,6 +104,7 @@ class StripBoilerplatePipeline:
             sites=_sites_of(crawler),
             busy_timeout_ms=settings.getint("ARCHIVE_BUSY_TIMEOUT_MS"),
             crawler=crawler,
+            min_body_chars=settings.getint("ARCHIVE_MIN_BODY_CHARS", DEFAULT_MIN_BODY_CHARS),
         )
         crawler.signals.connect(pipeline.article_stored, signal=signals.article_stored)
         crawler.signals.connect(pipeline.spider_closed, signal=scrapy_signals.spider_closed)
@@ -147,6 +151,7 @@ class StripBoilerplatePipeline:
             hints=page.hints,
             template=template,
             selectors=config.selectors if config else None,
+            min_body_chars=self.min_body_chars,
         )
         removed = record.pop("template_removed", [])
         # Learn from everything the extractor kept, template blocks included, or a block's

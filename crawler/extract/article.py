@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from htmldate import find_date
 
 from crawler.extract import jsonld
+from crawler.extract.access import DEFAULT_MIN_BODY_CHARS, decide_access, read_signals
 from crawler.extract.article_body import article_body_text, plausible_body, visible_text
 from crawler.extract.body import Body, clean_paragraphs, extract_body
 from crawler.extract.metadata import Metadata, read_metadata
@@ -49,6 +50,7 @@ def extract_article(
     hints: Mapping[str, str] | None = None,
     template: SiteTemplate | None = None,
     selectors: SiteSelectors | None = None,
+    min_body_chars: int = DEFAULT_MIN_BODY_CHARS,
 ) -> dict[str, Any]:
     """Article fields of one page (see ``ArticleItem``) plus ``field_sources``.
 
@@ -58,7 +60,7 @@ def extract_article(
     pages taught (``crawler.extract.templates``): its blocks are removed from the body, and
     the removed paragraphs are returned as ``template_removed`` (not an article field).
     ``selectors`` are the site's own (``crawler.extract.selectors``): they win over every
-    heuristic.
+    heuristic. ``min_body_chars`` is the shortest whole article, for ``access``.
     """
     page = parse_page(html)
     if page is not None and selectors:
@@ -68,6 +70,7 @@ def extract_article(
     if chosen is not None:
         _apply_selected(metadata, chosen)
     article = _jsonld_article(page)
+    signals = read_signals(page.document, article) if page is not None else None
     promised = article_body_text(article.get("articleBody")) if article else []
     # Read before the body extraction, which takes the tree apart.
     visible = visible_text(page.document) if page is not None and promised else ""
@@ -101,7 +104,7 @@ def extract_article(
             body = clean_paragraphs(
                 used, title=values.get("title"), caption=values.get("image_caption")
             )
-            body_source = "json-ld"
+            body_source, promised = "json-ld", []
     if body.date_line:
         metadata.offer("published_raw", body.date_line, "html:date-line")
     for name in ("title", "published_raw"):
@@ -154,6 +157,15 @@ def extract_article(
     if template is not None:
         record["body"], record["template_removed"] = template.filter_body(body.text)
         sources["body"] += "+template" if record["template_removed"] else ""
+    if signals is not None:
+        record["access"], why = decide_access(
+            signals,
+            record["body"],
+            promised_body="\n".join(promised),
+            min_body_chars=min_body_chars,
+        )
+        if why:
+            sources["access"] = why
     if body.source:
         sources["source"] = "body:credit-line"
     record["field_sources"] = sources
