@@ -9,8 +9,9 @@ parsel, which also understands ``::text`` and ``::attr(name)``).
 Each expression is compiled and tried once when the configuration is loaded, so a typo stops
 the run before the first request instead of silently matching nothing on every page. What is
 kept is only the XPath text: a frozen value of strings that pickles and turns into JSON, so it
-can be handed to extraction running in another process; the compiled ``etree.XPath`` objects
-(which do not pickle) are built again, once per process, by ``_compiled``.
+can be handed to extraction running in another process (compiled ``etree.XPath`` objects do
+not pickle). Each page evaluates the text with ``document.xpath``: a handful of expressions,
+cheap to compile, and no compiled object shared between threads.
 
 ``remove`` runs first and deletes its matches from the tree, so neither the metadata readers nor
 the body extraction see them (a related-stories box inside the article, a stale JSON-LD block).
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cssselect import SelectorError as CssSelectorError
@@ -235,14 +235,9 @@ def compile_selectors(table: Any) -> SiteSelectors:
     return SiteSelectors(**fields, remove=tuple(removed))
 
 
-@lru_cache(maxsize=256)
-def _compiled(xpath: str) -> etree.XPath:
-    return etree.XPath(xpath)
-
-
 def _matches(document: lxml_html.HtmlElement, xpath: str) -> list[Any]:
     try:
-        found = _compiled(xpath)(document)
+        found = document.xpath(xpath)
     except etree.XPathError:
         return []
     return found if isinstance(found, list) else [found]
