@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.extract.selectors import SelectorConfigError, SiteSelectors, compile_selectors
 from crawler.extract.templates import DEFAULT_MIN_PAGES, DEFAULT_SHARE
 from crawler.urls import host_of
 
@@ -34,7 +35,15 @@ DEFAULTABLE_KEYS = {
     "template_share",
     "template_min_pages",
 }
-SITE_KEYS = {"name", "allowed_domains", "allow", "deny", *URL_LIST_KEYS, *DEFAULTABLE_KEYS}
+SITE_KEYS = {
+    "name",
+    "allowed_domains",
+    "allow",
+    "deny",
+    "selectors",
+    *URL_LIST_KEYS,
+    *DEFAULTABLE_KEYS,
+}
 
 
 class SitesError(ValueError):
@@ -59,6 +68,7 @@ class Site:
     timezone: str = "UTC"
     template_share: float = DEFAULT_SHARE
     template_min_pages: int = DEFAULT_MIN_PAGES
+    selectors: SiteSelectors = field(default_factory=SiteSelectors)
     allow_patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
     deny_patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 
@@ -179,6 +189,12 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
     min_pages = merged.get("template_min_pages", DEFAULT_MIN_PAGES)
     if isinstance(min_pages, bool) or not isinstance(min_pages, int) or min_pages < 2:
         raise fail("template_min_pages", f"{min_pages!r} is not a whole number of pages, 2 or more")
+    # Per-site only (not in [defaults]): a selector describes one site's markup.
+    try:
+        selectors = compile_selectors(table.get("selectors", {}))
+    except SelectorConfigError as error:
+        key = "selectors" if error.key == "selectors" else f"selectors.{error.key}"
+        raise fail(key, error.problem) from None
 
     return Site(
         slug=slug,
@@ -195,6 +211,7 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
         timezone=str(zone),
         template_share=float(share),
         template_min_pages=min_pages,
+        selectors=selectors,
         allow_patterns=patterns["allow"],
         deny_patterns=patterns["deny"],
     )

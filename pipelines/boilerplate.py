@@ -34,6 +34,7 @@ from crawler.archive.templates import (
     stored_articles,
 )
 from crawler.clock import now_iso
+from crawler.extract.access import DEFAULT_MIN_BODY_CHARS
 from crawler.extract.article import extract_article
 from crawler.extract.templates import (
     DEFAULT_MIN_PAGES,
@@ -63,7 +64,8 @@ def clean_stored(template: SiteTemplate, article: dict[str, Any]) -> BodyUpdate 
     if not removed:
         return None
     sources = dict(article["field_sources"])
-    sources["body"] = "trafilatura+template"
+    # The body's own source (trafilatura, json-ld, a site's selector), now with the template.
+    sources["body"] = str(sources.get("body") or "trafilatura").split("+")[0] + "+template"
     return BodyUpdate(
         article_id=article["id"],
         old_hash=article["content_hash"],
@@ -83,11 +85,13 @@ class StripBoilerplatePipeline:
         sites: dict[str, Site] | None = None,
         busy_timeout_ms: int = 5000,
         crawler: Crawler | None = None,
+        min_body_chars: int = DEFAULT_MIN_BODY_CHARS,
     ) -> None:
         self.path = path
         self.sites = sites or {}
         self.busy_timeout_ms = busy_timeout_ms
         self.crawler = crawler
+        self.min_body_chars = min_body_chars
         self.db: sqlite_utils.Database | None = None
         self.templates: dict[str, SiteTemplate] = {}
         self.stored: dict[str, set[int]] = {}  # site -> articles stored in this run
@@ -100,6 +104,7 @@ class StripBoilerplatePipeline:
             sites=_sites_of(crawler),
             busy_timeout_ms=settings.getint("ARCHIVE_BUSY_TIMEOUT_MS"),
             crawler=crawler,
+            min_body_chars=settings.getint("ARCHIVE_MIN_BODY_CHARS", DEFAULT_MIN_BODY_CHARS),
         )
         crawler.signals.connect(pipeline.article_stored, signal=signals.article_stored)
         crawler.signals.connect(pipeline.spider_closed, signal=scrapy_signals.spider_closed)
@@ -136,13 +141,17 @@ class StripBoilerplatePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         page = adapter["page"]
-        template = self.template_for(str(adapter.get("site")))
+        site = str(adapter.get("site"))
+        template = self.template_for(site)
+        config = self.sites.get(site)
         record = extract_article(
             page.text,
             page.url,
             site_name=adapter.get("site_name"),
             hints=page.hints,
             template=template,
+            selectors=config.selectors if config else None,
+            min_body_chars=self.min_body_chars,
         )
         removed = record.pop("template_removed", [])
         # Learn from everything the extractor kept, template blocks included, or a block's
@@ -193,7 +202,7 @@ class StripBoilerplatePipeline:
 
 
 def _sites_of(crawler: Crawler) -> dict[str, Site]:
-    """The configured sites, for their ``template_share`` and ``template_min_pages``."""
+    """The configured sites, for their selectors, ``template_share`` and ``template_min_pages``."""
     spider_site = getattr(crawler.spider, "site", None)
     if isinstance(spider_site, Site):
         return {spider_site.slug: spider_site}

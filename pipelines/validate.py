@@ -2,8 +2,11 @@
 
 A cookie wall or paywall page with a real headline is still worth archiving (the article
 exists, and a later crawl may get its text), so it is kept with ``access`` saying why its body
-is short. A page with no text at all (an empty page, a soft 404) is dropped with a reason,
-counted in the stats as ``archive/dropped/<reason>``; one bad page never stops the crawl.
+is short. Extraction reads ``access`` from the markup first (``crawler.extract.access``: a
+declared paywall, wall containers, a body far shorter than the page promises); ``access_of``
+here is the last resort, reading the text of a short body the markup said nothing about.
+A page with no text at all (an empty page, a soft 404) is dropped with a reason, counted in
+the stats as ``archive/dropped/<reason>``; one bad page never stops the crawl.
 
 Dates that cannot be true are dropped as values, never with the article: a ``published`` later
 than the fetch (beyond the clock-skew slack the date parser allows) or a ``modified`` before
@@ -23,6 +26,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from crawler.clock import now_iso
+from crawler.extract.access import ACCESS_VALUES
 from crawler.extract.dates import FUTURE_SLACK
 
 if TYPE_CHECKING:
@@ -54,8 +58,12 @@ def drop_reason(title: str | None, body: str) -> str | None:
 
 
 def access_of(body: str, current: str | None, min_body_chars: int) -> str:
-    """``open`` unless the text says it is walled, or is shorter than an article can be."""
-    if current and current != "open":
+    """``open`` unless the text says it is walled, or is shorter than an article can be.
+
+    A walled value extraction found in the markup stands; the text is read only when it did
+    not find one.
+    """
+    if current in ACCESS_VALUES and current != "open":
         return current
     if len(body) >= min_body_chars:
         return "open"

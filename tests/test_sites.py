@@ -344,6 +344,56 @@ def test_defaults_apply_to_every_site() -> None:
     assert sites["b"].timezone == "Asia/Tokyo"
 
 
+# --- selectors --------------------------------------------------------------------------------
+
+
+def test_selectors_table_loads_as_compiled_xpath(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f"""
+[sites.x]
+feeds = ["{FEED}"]
+
+[sites.x.selectors]
+body = "div.story-text"
+title = "//h1[@class='headline']"
+remove = [".related", "//aside"]
+""",
+    )
+    selectors = load_sites(path)["x"].selectors
+    assert selectors.body is not None
+    assert "story-text" in selectors.body
+    assert selectors.title == "//h1[@class='headline']"
+    assert selectors.published is None
+    assert len(selectors.remove) == 2
+
+
+def test_site_without_selectors_has_none() -> None:
+    assert not parse_sites(one_site())["x"].selectors
+
+
+@pytest.mark.parametrize(
+    ("selectors", "expected"),
+    [
+        ({"bodyy": "div"}, "key 'selectors.bodyy': unknown selector"),
+        ({"body": "div[class="}, "key 'selectors.body': 'div[class=' is not a valid CSS selector"),
+        ({"title": "//h1[@class="}, "key 'selectors.title': '//h1[@class=' is not a valid XPath"),
+        ({"remove": [".ok", "(//p"]}, "key 'selectors.remove': '(//p' is not a valid XPath"),
+        ("div.body", "key 'selectors': must be a table"),
+    ],
+)
+def test_bad_selector_is_a_one_line_error_naming_file_site_and_key(
+    tmp_path: Path, selectors: Any, expected: str
+) -> None:
+    message = error_of(one_site(selectors=selectors), source="news.toml")
+    assert message.startswith(f"news.toml: site 'x': {expected}")
+
+
+def test_selectors_are_not_a_default() -> None:
+    document = {"defaults": {"selectors": {"body": "div"}}, **one_site()}
+    assert error_of(document) == "sites.toml: [defaults]: unknown key 'selectors'"
+
+
 # --- Site behaviour ------------------------------------------------------------------------
 
 

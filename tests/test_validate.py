@@ -29,6 +29,11 @@ def test_access_keeps_a_walled_value_already_set() -> None:
     assert access_of("x" * 1000, "paywalled", 500) == "paywalled"
 
 
+def test_access_ignores_a_value_that_is_not_an_access_value() -> None:
+    assert access_of("x" * 1000, "members", 500) == "open"
+    assert access_of("A short item.", "members", 500) == "truncated"
+
+
 def test_access_is_open_for_a_long_enough_body() -> None:
     assert access_of("x" * 500, None, 500) == "open"
     assert access_of("x" * 500, "open", 500) == "open"

@@ -12,15 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 from htmldate import find_date
 
-from crawler.extract.body import Body, extract_body
+from crawler.extract import jsonld
+from crawler.extract.access import DEFAULT_MIN_BODY_CHARS, decide_access, read_signals
+from crawler.extract.article_body import article_body_text, plausible_body, visible_text
+from crawler.extract.body import Body, clean_paragraphs, extract_body
 from crawler.extract.metadata import Metadata, read_metadata
 from crawler.extract.page import parse_page
+from crawler.extract.selectors import SOURCE as SELECTOR_SOURCE
+from crawler.extract.selectors import remove_matches, select
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from lxml import html as lxml_html
 
+    from crawler.extract.page import ParsedPage
+    from crawler.extract.selectors import Selected, SiteSelectors
     from crawler.extract.templates import SiteTemplate
 
 
@@ -42,6 +49,8 @@ def extract_article(
     site_name: str | None = None,
     hints: Mapping[str, str] | None = None,
     template: SiteTemplate | None = None,
+    selectors: SiteSelectors | None = None,
+    min_body_chars: int = DEFAULT_MIN_BODY_CHARS,
 ) -> dict[str, Any]:
     """Article fields of one page (see ``ArticleItem``) plus ``field_sources``.
 
@@ -50,9 +59,21 @@ def extract_article(
     sitemap), used where the page itself is silent. ``template`` is what the site's other
     pages taught (``crawler.extract.templates``): its blocks are removed from the body, and
     the removed paragraphs are returned as ``template_removed`` (not an article field).
+    ``selectors`` are the site's own (``crawler.extract.selectors``): they win over every
+    heuristic. ``min_body_chars`` is the shortest whole article, for ``access``.
     """
     page = parse_page(html)
+    if page is not None and selectors:
+        remove_matches(page.document, selectors)
     metadata = read_metadata(page.document) if page is not None else Metadata()
+    chosen = select(page, selectors) if page is not None and selectors else None
+    if chosen is not None:
+        _apply_selected(metadata, chosen)
+    article = _jsonld_article(page)
+    signals = read_signals(page.document, article) if page is not None else None
+    promised = article_body_text(article.get("articleBody")) if article else []
+    # Read before the body extraction, which takes the tree apart.
+    visible = visible_text(page.document) if page is not None and promised else ""
     if site_name:
         metadata.values["site_name"] = site_name
         metadata.sources["site_name"] = "sites.toml"
@@ -64,8 +85,13 @@ def extract_article(
         htmldate_found = _htmldate(page.document, url)
     else:
         htmldate_found = None
-    body = (
-        extract_body(
+    body_source = "trafilatura"
+    if chosen is not None and chosen.body:
+        body, body_source = Body(text="\n\n".join(chosen.body)), SELECTOR_SOURCE
+    elif page is None:
+        body = Body(text="")
+    else:
+        body = extract_body(
             page,
             url,
             title=values.get("title"),
@@ -73,9 +99,12 @@ def extract_article(
             description_in_markup=metadata.sources.get("description") == "html:standfirst",
             caption=values.get("image_caption"),
         )
-        if page is not None
-        else Body(text="")
-    )
+        used = plausible_body([page.restore_nbsp(p) for p in promised], body.text, visible)
+        if used is not None:
+            body = clean_paragraphs(
+                used, title=values.get("title"), caption=values.get("image_caption")
+            )
+            body_source, promised = "json-ld", []
     if body.date_line:
         metadata.offer("published_raw", body.date_line, "html:date-line")
     for name in ("title", "published_raw"):
@@ -105,7 +134,7 @@ def extract_article(
         if values.get(f"image_{key}")
     }
     record["lead_image"] = lead_image or None
-    sources = {
+    sources: dict[str, Any] = {
         name: metadata.sources[key]
         for name, key in (
             ("title", "title"),
@@ -122,11 +151,42 @@ def extract_article(
         )
         if key in metadata.sources
     }
-    sources["body"] = "trafilatura"
+    sources["body"] = body_source
+    if chosen is not None and chosen.missed:
+        sources["selector_missed"] = list(chosen.missed)
     if template is not None:
         record["body"], record["template_removed"] = template.filter_body(body.text)
         sources["body"] += "+template" if record["template_removed"] else ""
+    if signals is not None:
+        record["access"], why = decide_access(
+            signals,
+            record["body"],
+            promised_body="\n".join(promised),
+            min_body_chars=min_body_chars,
+        )
+        if why:
+            sources["access"] = why
     if body.source:
         sources["source"] = "body:credit-line"
     record["field_sources"] = sources
     return record
+
+
+def _jsonld_article(page: ParsedPage | None) -> dict[str, Any] | None:
+    """The page's JSON-LD article object (read again: the metadata keeps only its fields)."""
+    if page is None:
+        return None
+    scripts = page.document.xpath('//script[@type="application/ld+json"]/text()')
+    return jsonld.article_object(jsonld.parse_blocks(scripts)) if scripts else None
+
+
+def _apply_selected(metadata: Metadata, chosen: Selected) -> None:
+    """The site's selectors win over what the metadata readers found."""
+    for name, value in (
+        ("title", chosen.title),
+        ("published_raw", chosen.published),
+        ("authors", chosen.authors),
+    ):
+        if value:
+            metadata.values[name] = value
+            metadata.sources[name] = SELECTOR_SOURCE
