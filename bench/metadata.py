@@ -205,9 +205,10 @@ def metadata_set(name: str, limit: int | None, samples: int) -> dict[str, Any]:
 def format_set(result: dict[str, Any], samples: int) -> str:
     lines = []
     for view_name, view in result["views"].items():
+        body = f", body F1 ± sd over {samples} resamples" if result["set"] == NEWS_METADATA else ""
         lines.append(
-            f"{result['set']} [{view_name}]: {view['pages']} pages; shares of pages with the"
-            f" field, body F1 ± sd over {samples} resamples"
+            f"{result['set']} [{view_name}]: {view['pages']} pages;"
+            f" shares of the pages whose reference has the field{body}"
         )
         lines.append(format_table(view["rows"], COLUMNS, name_width=12))
         lines.append("")
