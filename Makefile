@@ -27,7 +27,9 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/python -m pip install --quiet --editable '.[test,bench]'
 	$(BIN)/python -m bench.extraction
+	$(BIN)/python -m bench.metadata
 
 serve: install
 	$(BIN)/newsarchive serve --db $(DB)

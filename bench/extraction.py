@@ -1,55 +1,82 @@
-"""Article-body extraction benchmark: our extraction against plain trafilatura, in one run.
+"""Article-body extraction benchmark: our extraction against other extractors, in one run.
 
-Run ``python -m bench.extraction [--limit N] [--json PATH] [--published]``.
+Run ``python -m bench.extraction [--set {benchmark,article-pages,all}] [--limit N]
+[--json PATH] [--samples N] [--published]``.
 
-It scores, on the Zyte/Scrapinghub article-extraction benchmark (181 news and blog pages with
-hand-checked article text), three ways of getting the body out of a page:
+Two data sets (``bench.data``), each reported whole and in two fixed halves:
+
+- ``benchmark``: the Zyte/Scrapinghub article-extraction benchmark, 181 news and blog pages
+  with hand-checked article text; halves by the first hex digit of the page id (0-7, 8-f);
+- ``article-pages``: 709 article pages of every kind of site (WCXB dev split), with the main
+  text a person marked and "with"/"without" snippets; halves by even or odd page number.
+
+Rows, each the text of the page's main content:
 
 - ``trafilatura``: ``trafilatura.extract(html, include_comments=False)``, the baseline;
+- ``trafilatura precision``: the same with ``favor_precision=True``;
+- ``readability``: readability-lxml's ``Document(html).summary()`` turned into text by
+  ``html_text.extract_text`` (as the benchmark's published readability row);
 - ``extract_body``: ``crawler.extract.body.extract_body(html, url)``, our trafilatura settings
   and clean-up, without the page's metadata (so captions and repeated headlines stay in);
 - ``extract_article``: ``crawler.extract.article.extract_article(html, url)["body"]``, the whole
   per-page extraction the crawler runs, which also reads the metadata and lifts the headline,
-  standfirst, caption and date line out of the body.
+  standfirst, caption and date line out of the body. This is "ours" below.
 
-Speed is only comparable within one run on one machine, so the baseline is measured in the same
-run and each row reports its F1 and pages/s as ratios of the baseline's. There are no pass/fail
-thresholds: this reports, a person judges. The pages are read and decompressed before timing;
-the clock (``time.perf_counter``) runs around the extraction calls only, after one untimed
-warm-up call per extractor so that no row pays for first-call set-up.
+Scores (``bench.scoring``): the benchmark's shingle F1, precision, recall and accuracy, ± the
+standard deviation over bootstrap resamples of pages; on article-pages also the snippet view:
+``with`` = share of must-contain snippets found (recall side), ``kept out`` = share of
+must-not-contain snippets absent (precision side), and their harmonic mean (``snip F1``);
+a snippet is found when its word tokens appear as one contiguous run in the text, case folded.
+Then a paired bootstrap of ours minus the best other row (by F1 on the same pages; the other
+rows of ours are not candidates): the same resampled pages score both, giving the mean
+difference and a 95% interval. An interval that straddles zero is no evidence either way.
 
-``--published`` also scores the extractor outputs published with the data (``output/*.json``),
-which must reproduce the published table: the check that the scorer is right.
+Speed is only comparable within one run on one machine, so each row's pages/s is also given
+as a ratio of the baseline's in the same run. There are no pass/fail thresholds: this
+reports, a person judges (``tests/test_bench_quality.py`` holds the one hard line). Pages
+are read and decompressed before timing, and each extractor gets one untimed warm-up call
+(``bench.runs``).
+
+``--published`` also scores the extractor outputs published with the benchmark
+(``output/*.json``), which must reproduce the published table: the check that the scorer is
+right.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import os
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.scoring import BOOTSTRAP_SAMPLES, Metrics, evaluate
+from bench.data import ARTICLE_PAGES, BENCHMARK, available, load_pages, set_dir, views
+from bench.report import Column, format_paired, format_table
+from bench.runs import run_extractor
+from bench.scoring import (
+    BOOTSTRAP_SAMPLES,
+    Metrics,
+    aggregate_snippets,
+    evaluate,
+    paired_bootstrap,
+    score_page,
+    score_pages,
+    score_snippets,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-DATA_ENV = "NEWSARCHIVE_BENCH_DATA"
-# Beside the checkout, as the other shared data: ../shared/data/article-extraction-benchmark
-DEFAULT_DATA_DIR = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "article-extraction-benchmark"
-)
+    from bench.data import Page
+    from bench.runs import Run
+    from bench.scoring import PageScore
+
+SETS = {"benchmark": BENCHMARK, "article-pages": ARTICLE_PAGES}
 
 
 def data_dir() -> Path:
-    """Where the benchmark data is: ``$NEWSARCHIVE_BENCH_DATA`` or ``../shared/data/...``."""
-    override = os.environ.get(DATA_ENV)
-    return Path(override) if override else DEFAULT_DATA_DIR
+    """Where the article-extraction benchmark is (see ``bench.data.data_root``)."""
+    return set_dir(BENCHMARK)
 
 
 def load_references(directory: Path) -> dict[str, dict[str, str]]:
@@ -69,12 +96,6 @@ def load_output(path: Path) -> tuple[str | None, dict[str, str]]:
     return version, {page_id: item.get("articleBody") or "" for page_id, item in data.items()}
 
 
-def read_page(directory: Path, page_id: str) -> str:
-    """The page's HTML: gzip-compressed UTF-8."""
-    with gzip.open(directory / "html" / f"{page_id}.html.gz", "rb") as handle:
-        return handle.read().decode("utf-8")
-
-
 # The extractors under test. Imported inside so `bench.scoring` users need not load them.
 
 
@@ -82,6 +103,20 @@ def baseline(html: str, url: str) -> str | None:
     import trafilatura
 
     return trafilatura.extract(html, include_comments=False)
+
+
+def trafilatura_precision(html: str, url: str) -> str | None:
+    import trafilatura
+
+    return trafilatura.extract(html, include_comments=False, favor_precision=True)
+
+
+def readability(html: str, url: str) -> str | None:
+    import html_text
+    from readability import Document
+
+    text: str = html_text.extract_text(Document(html).summary())
+    return text
 
 
 def ours_body(html: str, url: str) -> str | None:
@@ -99,90 +134,116 @@ def ours_article(html: str, url: str) -> str | None:
 
 EXTRACTORS: dict[str, Callable[[str, str], str | None]] = {
     "trafilatura": baseline,
+    "trafilatura precision": trafilatura_precision,
+    "readability": readability,
     "extract_body": ours_body,
     "extract_article": ours_article,
 }
 BASELINE = "trafilatura"
+OURS = "extract_article"
+OUR_ROWS = {"extract_body", "extract_article"}
+
+COLUMNS = [
+    Column("F1", "f1", sd_key="f1_sd", width=13),
+    Column("precision", "precision"),
+    Column("recall", "recall", width=6),
+    Column("accuracy", "accuracy", width=8),
+    Column("pages/s", "pages_per_second", "{:.1f}", width=7),
+    Column("F1 ratio", "f1_ratio", "x{:.3f}", width=8),
+    Column("speed", "speed_ratio", "x{:.2f}", width=5),
+]
+SNIPPET_COLUMNS = [
+    Column("with", "snippet_recall", width=5),
+    Column("kept out", "snippet_precision", width=8),
+    Column("snip F1", "snippet_f1", width=7),
+]
 
 
-@dataclass
-class Run:
-    """One extractor's texts and timing over the pages."""
-
-    name: str
-    texts: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def pages_per_second(self) -> float:
-        return len(self.texts) / self.seconds if self.seconds else 0.0
-
-
-def run_extractor(
-    name: str,
-    extractor: Callable[[str, str], str | None],
-    pages: Sequence[tuple[str, str, str]],
-) -> Run:
-    """Extract every ``(page id, url, html)``; a page that raises counts as an empty text."""
-    run = Run(name)
-    if pages:
-        _, url, html = pages[0]
-        extractor(html, url)  # warm-up, untimed
-    for page_id, url, html in pages:
-        started = time.perf_counter()
-        try:
-            text = extractor(html, url)
-        except Exception as error:  # noqa: BLE001 - a crash is a wrong answer, not a stop
-            text = None
-            run.errors.append(f"{page_id}: {type(error).__name__}: {error}")
-        run.seconds += time.perf_counter() - started
-        run.texts[page_id] = text or ""
-    return run
-
-
-def report_rows(
-    runs: Sequence[Run], references: dict[str, str], samples: int
-) -> list[dict[str, Any]]:
-    """One row per run: metrics, speed, and the ratios against the baseline run."""
-    scored = [(run, evaluate(references, run.texts, samples=samples)) for run in runs]
-    base_run, base = next((r, m) for r, m in scored if r.name == BASELINE)
+def score_view(
+    runs: Sequence[Run[str | None]],
+    pages: Sequence[Page],
+    scores: dict[str, dict[str, PageScore]],
+    samples: int,
+) -> dict[str, Any]:
+    """Rows and the paired comparison for one set of pages (a whole set or a half)."""
+    ids = [page.id for page in pages]
+    id_set = set(ids)
+    has_snippets = any(page.truth.get("with") or page.truth.get("without") for page in pages)
+    metrics: dict[str, Metrics] = {
+        run.name: score_pages([scores[run.name][i] for i in ids], samples=samples) for run in runs
+    }
+    base_run = next(run for run in runs if run.name == BASELINE)
+    base_speed, base_f1 = base_run.pages_per_second(ids), metrics[BASELINE].f1
     rows = []
-    for run, metrics in scored:
-        rows.append(
-            {
-                "name": run.name,
-                **metrics.as_dict(),
-                "pages_per_second": run.pages_per_second,
-                "seconds": run.seconds,
-                "errors": len(run.errors),
-                "f1_ratio": metrics.f1 / base.f1 if base.f1 else None,
-                "speed_ratio": (
-                    run.pages_per_second / base_run.pages_per_second
-                    if base_run.pages_per_second
-                    else None
-                ),
-            }
+    for run in runs:
+        speed = run.pages_per_second(ids)
+        row: dict[str, Any] = {
+            "name": run.name,
+            **metrics[run.name].as_dict(),
+            "pages_per_second": speed,
+            "seconds": sum(run.seconds[i] for i in ids),
+            "errors": sum(1 for error in run.errors if error.split(":", 1)[0] in id_set),
+            "f1_ratio": metrics[run.name].f1 / base_f1 if base_f1 else None,
+            "speed_ratio": speed / base_speed if base_speed else None,
+        }
+        if has_snippets:
+            row.update(
+                aggregate_snippets(
+                    [
+                        score_snippets(
+                            run.answers[page.id],
+                            page.truth.get("with") or [],
+                            page.truth.get("without") or [],
+                        )
+                        for page in pages
+                    ]
+                )
+            )
+        if row["errors"]:
+            row["note"] = f"({row['errors']} errors)"
+        rows.append(row)
+    view: dict[str, Any] = {"pages": len(ids), "rows": rows}
+    others = [run.name for run in runs if run.name not in OUR_ROWS]
+    if OURS in metrics and others:
+        best = max(others, key=lambda name: metrics[name].f1)
+        difference = paired_bootstrap(
+            [scores[OURS][i] for i in ids], [scores[best][i] for i in ids], samples=samples
         )
-    return rows
+        view["paired"] = {"ours": OURS, "other": best, **difference.as_dict()}
+        view["paired_line"] = format_paired(OURS, best, difference)
+    return view
 
 
-def format_table(rows: Sequence[dict[str, Any]]) -> str:
-    header = (
-        f"{'name':<16} {'F1':>13}  {'precision':>9}  {'recall':>6}  {'accuracy':>8}"
-        f"  {'pages/s':>7}  vs {BASELINE}"
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        ratio = "baseline"
-        if row["name"] != BASELINE:
-            ratio = f"F1 x{row['f1_ratio']:.3f}, speed x{row['speed_ratio']:.2f}"
-        errors = f"  ({row['errors']} errors)" if row["errors"] else ""
+def benchmark_set(name: str, limit: int | None, samples: int) -> dict[str, Any]:
+    """Run every extractor over one data set and score it whole and by halves."""
+    pages = load_pages(name, limit)
+    runs = [run_extractor(row, extractor, pages, None) for row, extractor in EXTRACTORS.items()]
+    scores = {
+        run.name: {
+            page.id: score_page(page.truth["articleBody"], run.answers[page.id]) for page in pages
+        }
+        for run in runs
+    }
+    result: dict[str, Any] = {"set": name, "pages": len(pages), "views": {}}
+    for view_name, view_pages in views(name, pages).items():
+        result["views"][view_name] = score_view(runs, view_pages, scores, samples)
+    result["errors"] = [f"{run.name}: {error}" for run in runs for error in run.errors]
+    return result
+
+
+def format_set(result: dict[str, Any], samples: int) -> str:
+    """The set's tables (whole, then each half) and paired lines, as printed."""
+    lines = []
+    for view_name, view in result["views"].items():
+        columns = COLUMNS + (SNIPPET_COLUMNS if "snippet_f1" in view["rows"][0] else [])
         lines.append(
-            f"{row['name']:<16} {row['f1']:.3f} ± {row['f1_sd']:.3f}  {row['precision']:>9.3f}"
-            f"  {row['recall']:>6.3f}  {row['accuracy']:>8.3f}  {row['pages_per_second']:>7.1f}"
-            f"  {ratio}{errors}"
+            f"{result['set']} [{view_name}]: {view['pages']} pages,"
+            f" ± = sd over {samples} resamples, ratios vs {BASELINE}"
         )
+        lines.append(format_table(view["rows"], columns))
+        if "paired_line" in view:
+            lines.append(view["paired_line"])
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -205,45 +266,48 @@ def score_published(directory: Path, references: dict[str, str], samples: int) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.extraction", description=__doc__)
-    parser.add_argument("--limit", type=int, help="score only the first N pages (by id)")
-    parser.add_argument("--json", type=Path, help="also write the table as JSON to this path")
-    parser.add_argument(
-        "--samples", type=int, default=BOOTSTRAP_SAMPLES, help="bootstrap resamples for the ±"
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.extraction",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--published", action="store_true", help="also score the published output/*.json"
+        "--set", choices=[*SETS, "all"], default="all", help="which data set (default: all)"
+    )
+    parser.add_argument("--limit", type=int, help="score only the first N pages (by id) of each")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
+    parser.add_argument(
+        "--samples", type=int, default=BOOTSTRAP_SAMPLES, help="bootstrap resamples (± and paired)"
+    )
+    parser.add_argument(
+        "--published", action="store_true", help="also score the benchmark's output/*.json"
     )
     args = parser.parse_args(argv)
 
-    directory = data_dir()
-    if not (directory / "ground-truth.json").is_file():
-        print(f"benchmark data not found in {directory} (set ${DATA_ENV})", file=sys.stderr)
+    chosen = list(SETS.values()) if args.set == "all" else [SETS[args.set]]
+    missing = [name for name in chosen if not available(name)]
+    if missing:
+        print(f"data not found: {', '.join(str(set_dir(m)) for m in missing)}", file=sys.stderr)
         return 2
-    truth = load_references(directory)
-    page_ids = sorted(truth)[: args.limit] if args.limit is not None else sorted(truth)
-    references = {page_id: truth[page_id]["articleBody"] for page_id in page_ids}
-    pages = [
-        (page_id, truth[page_id].get("url", ""), read_page(directory, page_id))
-        for page_id in page_ids
-    ]
 
-    if args.published:
+    if args.published and BENCHMARK in chosen:
+        truth = load_references(data_dir())
+        ids = sorted(truth)[: args.limit] if args.limit is not None else sorted(truth)
+        references = {page_id: truth[page_id]["articleBody"] for page_id in ids}
         print(f"Published outputs ({len(references)} pages):")
-        print("\n".join(score_published(directory, references, args.samples)))
+        print("\n".join(score_published(data_dir(), references, args.samples)))
         print()
 
-    runs = [run_extractor(name, extractor, pages) for name, extractor in EXTRACTORS.items()]
-    rows = report_rows(runs, references, args.samples)
-    print(f"Article extraction benchmark: {len(pages)} pages, ± = sd over {args.samples} resamples")
-    print(format_table(rows))
-    for run in runs:
-        for error in run.errors:
-            print(f"error in {run.name}: {error}", file=sys.stderr)
+    results = []
+    for name in chosen:
+        result = benchmark_set(name, args.limit, args.samples)
+        print(format_set(result, args.samples), flush=True)
+        for error in result["errors"]:
+            print(f"error in {error}", file=sys.stderr)
+        results.append(result)
     if args.json:
         args.json.write_text(
-            json.dumps({"pages": len(pages), "samples": args.samples, "rows": rows}, indent=2)
-            + "\n",
+            json.dumps({"samples": args.samples, "sets": results}, indent=2) + "\n",
             encoding="utf-8",
         )
     return 0

@@ -151,3 +151,135 @@ def evaluate(
     """
     pages = [score_page(text, predictions.get(page_id)) for page_id, text in references.items()]
     return score_pages(pages, samples=samples)
+
+
+# Paired bootstrap: is one extractor's F1 really above another's on these pages?
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """F1 of ``a`` minus F1 of ``b`` on the same pages, with a bootstrap 95% interval."""
+
+    point: float  # on the pages as they are
+    mean: float  # mean over the resamples
+    low: float  # 2.5th percentile of the resampled differences
+    high: float  # 97.5th percentile
+    share_above: float  # share of resamples where ``a`` scores higher than ``b``
+    samples: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def _percentile(ordered: Sequence[float], fraction: float) -> float:
+    """Linear-interpolated percentile of already sorted values (as numpy's default)."""
+    position = (len(ordered) - 1) * fraction
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def paired_bootstrap(
+    a: Sequence[PageScore],
+    b: Sequence[PageScore],
+    samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> PairedDifference:
+    """F1 of ``a`` minus F1 of ``b``, where ``a[i]`` and ``b[i]`` score the same page.
+
+    Paired: each resample draws one list of page indices and scores both extractors on it,
+    so the page-to-page variation that two independent ± would double-count cancels out, and
+    the interval answers "would ``a`` still beat ``b`` on another draw of similar pages?".
+    With fewer than two samples the interval collapses to the point difference.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired scores need the same pages: {len(a)} != {len(b)}")
+    point = aggregate(a)["f1"] - aggregate(b)["f1"]
+    if samples < 2 or not a:
+        return PairedDifference(point, point, point, point, float(point > 0), 0)
+    rng = random.Random(seed)
+    n = len(a)
+    differences = []
+    for _ in range(samples):
+        indices = [rng.randrange(n) for _ in range(n)]
+        first = aggregate([a[i] for i in indices])["f1"]
+        second = aggregate([b[i] for i in indices])["f1"]
+        differences.append(first - second)
+    differences.sort()
+    return PairedDifference(
+        point=point,
+        mean=_mean(differences),
+        low=_percentile(differences, 0.025),
+        high=_percentile(differences, 0.975),
+        share_above=_mean([1.0 if d > 0 else 0.0 for d in differences]),
+        samples=samples,
+    )
+
+
+# Snippets: sentences a good extraction must contain ("with") or must not ("without").
+
+
+def contains_snippet(text: str | None, snippet: str) -> bool:
+    """Whether ``snippet``'s word tokens occur in ``text`` as one contiguous run, case folded.
+
+    Tokens rather than characters, so a snippet still counts as found when the extractor
+    joined lines differently, dropped a curly quote or changed the case of a heading. A
+    snippet with no word tokens is never found.
+    """
+    needle = [token.casefold() for token in tokenize(snippet)]
+    if not needle:
+        return False
+    haystack = [token.casefold() for token in tokenize(text)]
+    first, size = needle[0], len(needle)
+    return any(
+        haystack[i] == first and haystack[i : i + size] == needle
+        for i in range(len(haystack) - size + 1)
+    )
+
+
+@dataclass(frozen=True)
+class SnippetScore:
+    """One page's snippet counts: ``with`` snippets found, ``without`` snippets leaked."""
+
+    with_found: int
+    with_total: int
+    without_leaked: int
+    without_total: int
+
+    @property
+    def recall(self) -> float | None:
+        """Share of ``with`` snippets found; ``None`` when the page has none."""
+        return self.with_found / self.with_total if self.with_total else None
+
+    @property
+    def precision(self) -> float | None:
+        """Share of ``without`` snippets kept out; ``None`` when the page has none."""
+        if not self.without_total:
+            return None
+        return (self.without_total - self.without_leaked) / self.without_total
+
+
+def score_snippets(
+    prediction: str | None, with_snippets: Sequence[str], without_snippets: Sequence[str]
+) -> SnippetScore:
+    """Count which of one page's snippets ``prediction`` contains (see ``contains_snippet``)."""
+    return SnippetScore(
+        with_found=sum(contains_snippet(prediction, s) for s in with_snippets),
+        with_total=len(with_snippets),
+        without_leaked=sum(contains_snippet(prediction, s) for s in without_snippets),
+        without_total=len(without_snippets),
+    )
+
+
+def aggregate_snippets(pages: Sequence[SnippetScore]) -> dict[str, float]:
+    """Snippet recall, precision and F1 over pages, built like the shingle scores.
+
+    recall = mean over pages with ``with`` snippets of the share found; precision = mean over
+    pages with ``without`` snippets of the share kept out (1 - leaked share); F1 = harmonic
+    mean of those two means. An empty prediction keeps every ``without`` snippet out, so it
+    has precision 1 and recall 0: F1 needs both.
+    """
+    recall = _mean([r for r in (page.recall for page in pages) if r is not None])
+    precision = _mean([p for p in (page.precision for page in pages) if p is not None])
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"snippet_f1": f1, "snippet_precision": precision, "snippet_recall": recall}

@@ -13,10 +13,15 @@ import pytest
 from bench.extraction import data_dir, load_output, load_references
 from bench.scoring import (
     PageScore,
+    SnippetScore,
     aggregate,
+    aggregate_snippets,
     bootstrap_sd,
+    contains_snippet,
     evaluate,
+    paired_bootstrap,
     score_page,
+    score_snippets,
     shingles,
     tokenize,
 )
@@ -132,3 +137,75 @@ def test_bare_output_format_is_read(benchmark_references: dict[str, str]) -> Non
     version, texts = load_output(data_dir() / "output" / "newspaper.json")
     assert version is None
     assert texts.keys() == benchmark_references.keys()
+
+
+def test_paired_bootstrap_of_identical_extractors_is_exactly_zero() -> None:
+    pages = [score_page(ARTICLE, ARTICLE[: n * 10]) for n in range(1, 12)]
+    difference = paired_bootstrap(pages, pages, samples=200)
+    assert (difference.point, difference.low, difference.high) == (0, 0, 0)
+    assert difference.share_above == 0
+
+
+def test_paired_bootstrap_sees_a_small_consistent_lead_that_unpaired_spread_hides() -> None:
+    # b varies a lot from page to page; a is b plus one more true shingle on every page.
+    b = [PageScore(tp=n, fp=10 - n, fn=10 - n, exact=False) for n in range(1, 10)]
+    a = [PageScore(tp=n + 1, fp=9 - n, fn=9 - n, exact=False) for n in range(1, 10)]
+    difference = paired_bootstrap(a, b, samples=300)
+    assert difference.point == pytest.approx(0.1)
+    assert 0 < difference.low <= difference.point <= difference.high
+    assert difference.share_above == 1
+    # Unpaired, the two ± overlap: the pairing is what makes the lead visible.
+    assert bootstrap_sd(b, samples=300)["f1"] > difference.point / 2
+
+
+def test_paired_bootstrap_interval_straddles_zero_for_a_mixed_result() -> None:
+    a = [PageScore(1, 0, 0, True), PageScore(0, 1, 1, False)] * 5
+    b = [PageScore(0, 1, 1, False), PageScore(1, 0, 0, True)] * 5
+    difference = paired_bootstrap(a, b, samples=300)
+    assert difference.point == 0
+    assert difference.low < 0 < difference.high
+
+
+def test_paired_bootstrap_needs_the_same_pages() -> None:
+    with pytest.raises(ValueError, match="same pages"):
+        paired_bootstrap([PageScore(1, 0, 0, True)], [], samples=10)
+
+
+def test_snippet_is_found_by_tokens_across_layout_and_case() -> None:
+    text = "Officials said:\n\n“The Harbor fire burned for three days.” Crews stayed."
+    assert contains_snippet(text, "the harbor fire burned for three days")
+    assert contains_snippet(text, "said The Harbor")  # runs over the paragraph break
+    assert not contains_snippet(text, "fire burned for four days")
+    assert not contains_snippet(text, "days Crews left")  # partial run is not a match
+    assert not contains_snippet(text, "— …")  # no word tokens: never found
+    assert not contains_snippet("", "Officials")
+
+
+def test_snippet_score_counts_found_and_leaked() -> None:
+    page = score_snippets(
+        f"{ARTICLE}\n\nSubscribe to our newsletter",
+        ["harbor fire burned", "crews from four towns", "mayor resigned"],
+        ["Subscribe to our newsletter", "Cookie settings"],
+    )
+    assert page == SnippetScore(with_found=2, with_total=3, without_leaked=1, without_total=2)
+    assert page.recall == pytest.approx(2 / 3)
+    assert page.precision == 0.5
+
+
+def test_snippet_f1_needs_both_sides_and_skips_pages_without_snippets() -> None:
+    empty = score_snippets("", ["harbor fire"], ["Subscribe"])
+    assert aggregate_snippets([empty]) == {
+        "snippet_f1": 0.0,
+        "snippet_precision": 1.0,
+        "snippet_recall": 0.0,
+    }
+    pages = [
+        SnippetScore(with_found=1, with_total=2, without_leaked=0, without_total=0),
+        SnippetScore(with_found=0, with_total=0, without_leaked=1, without_total=4),
+        SnippetScore(with_found=2, with_total=2, without_leaked=0, without_total=4),
+    ]
+    scores = aggregate_snippets(pages)
+    recall, precision = (0.5 + 1) / 2, (0.75 + 1) / 2
+    assert scores["snippet_recall"] == recall
+    assert scores["snippet_precision"] == precision
+    assert scores["snippet_f1"] == pytest.approx(2 * precision * recall / (precision + recall))
