@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract.body import choose_text, clean_paragraphs, extract_body
+from crawler.extract.body import (
+    choose_text,
+    clean_paragraphs,
+    extract_body,
+    misses_prose,
+    page_prose,
+)
+from crawler.extract.page import parse_page
 
 
 @pytest.fixture(autouse=True)
@@ -121,3 +128,25 @@ def test_non_breaking_spaces_survive_extraction() -> None:
     text = extract_body(html, "https://example.org/story").text
     assert "call\u00a0on Friday" in text
     assert "\u2423" not in text
+
+
+def test_precise_text_holding_all_the_pages_prose_needs_no_second_pass() -> None:
+    prose = ["The council voted on Tuesday to repair the levee before winter storms. " * 4] * 3
+    precise = [*prose, "More words of the article to pass the minimum. " * 10]
+    assert not misses_prose(precise, prose)
+
+
+def test_precise_text_missing_the_pages_prose_or_too_short_is_checked() -> None:
+    prose = [
+        f"Paragraph {n} of a long guide to planting tomatoes in spring. " * 4 for n in range(6)
+    ]
+    assert misses_prose(prose[:2], prose)  # four long paragraphs left out
+    assert misses_prose(["Too short to trust."], [])
+
+
+def test_page_prose_is_the_long_paragraphs_of_the_page() -> None:
+    long_text = "A paragraph long enough to be running prose of an article. " * 4
+    html = f"<html><body><p>Short teaser.</p><p>{long_text}</p><div>{long_text}</div></body></html>"
+    page = parse_page(html)
+    assert page is not None
+    assert page_prose(page.document) == [long_text.strip()]

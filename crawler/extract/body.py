@@ -4,11 +4,14 @@ trafilatura's two settings err in opposite ways. Its precision focus prunes link
 lists and teasers harder, which strips related-story rails and sign-up boxes from news pages,
 but on pages laid out as guides, listicles or product write-ups it can throw away most of the
 article, or all of it. Its balanced focus keeps those pages whole and lets more furniture in.
-So both run, on copies of one parsed tree, and ``choose_text`` keeps the precise text unless
-what it dropped looks like article: most of the text, or long paragraphs that only the
-balanced text holds. A long paragraph is running prose; menus, prompts and teaser titles are
-short. Measured on the article-extraction benchmark (news) and on article pages of every kind
-of site, this beats either setting alone on both (see the README's benchmark tables).
+So the precise text comes first, and the balanced pass runs only when the precise text is
+short or leaves out long paragraphs (running prose, ``PROSE_CHARS`` and more) that the page's
+own ``<p>`` elements hold: when it holds all the page's prose, the balanced pass could only add
+furniture. Most news pages stop there, at the cost of one pass. Otherwise ``choose_text``
+keeps the precise text unless what it dropped looks like article: most of the text, or long
+paragraphs that only the balanced text holds. Menus, prompts and teaser titles are short.
+Measured on the article-extraction benchmark (news) and on article pages of every kind of
+site, this beats either setting alone on both (see the README's benchmark tables).
 
 trafilatura also keeps text that sits inside the content block: a theme's date line, the lead
 image caption, a syndication credit glued to the first paragraph, the headline repeated in the
@@ -22,11 +25,15 @@ from __future__ import annotations
 import re
 from copy import deepcopy
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import trafilatura
 
 from crawler.extract.dates import date_in_line
 from crawler.extract.page import ParsedPage, parse_page
+
+if TYPE_CHECKING:
+    from lxml import html as lxml_html
 
 ASCII_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 # A credit such as "(Israel Hayom via JNS)" or "(AP)" opening the first paragraph.
@@ -46,6 +53,8 @@ CREDIT_LINE = re.compile(
 # balanced text's words, or the paragraphs only the balanced text holds that are at least
 # ``PROSE_CHARS`` long make up more than ``PROSE_SHARE`` of the balanced text.
 MIN_PRECISE_SHARE = 0.5
+# ``misses_prose``: a precise text of fewer words is checked against the balanced one anyway.
+MIN_PRECISE_WORDS = 100
 PROSE_CHARS = 200
 PROSE_SHARE = 0.05
 
@@ -77,10 +86,14 @@ def extract_body(
     parsed = parse_page(page) if isinstance(page, str) else page
     if parsed is None:
         return Body(text="")
-    balanced = _paragraphs(parsed, deepcopy(parsed.document), url, precise=False)
-    precise = _paragraphs(parsed, parsed.document, url, precise=True)
+    # Read before trafilatura takes the tree apart.
+    prose = page_prose(parsed.document)
+    chosen = precise = _paragraphs(parsed, deepcopy(parsed.document), url, precise=True)
+    if misses_prose(precise, prose):
+        balanced = _paragraphs(parsed, parsed.document, url, precise=False)
+        chosen = choose_text(precise, balanced)
     return clean_paragraphs(
-        choose_text(precise, balanced),
+        chosen,
         title=title,
         description=description if description_in_markup else None,
         caption=caption,
@@ -105,6 +118,21 @@ def _paragraphs(parsed: ParsedPage, tree: object, url: str | None, *, precise: b
         for line in (raw or "").splitlines()
     )
     return [line for line in lines if line]
+
+
+def page_prose(document: lxml_html.HtmlElement) -> list[str]:
+    """The page's long paragraphs: the text of each ``<p>`` of ``PROSE_CHARS`` or more."""
+    texts = (" ".join(p.text_content().split()) for p in document.iter("p"))
+    return [text for text in texts if len(text) >= PROSE_CHARS]
+
+
+def misses_prose(precise: list[str], prose: list[str]) -> bool:
+    """Whether the precise text is short, or leaves out more than a sliver of the page's prose."""
+    kept = _key("\n".join(precise))
+    if len(kept.split()) < MIN_PRECISE_WORDS:
+        return True
+    missing = sum(len(text) for text in prose if _key(text) not in kept)
+    return missing > PROSE_SHARE * (sum(len(text) for text in prose) + len(kept))
 
 
 def choose_text(precise: list[str], balanced: list[str]) -> list[str]:
