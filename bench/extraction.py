@@ -44,17 +44,15 @@ right.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.data import ARTICLE_PAGES, BENCHMARK, available, load_pages, set_dir, views
+from bench.command import chosen_sets, parser_for, run_sets
+from bench.data import ARTICLE_PAGES, BENCHMARK, load_pages, set_dir, views
 from bench.report import Column, format_paired, format_table
 from bench.runs import run_extractor
 from bench.scoring import (
-    BOOTSTRAP_SAMPLES,
     Metrics,
     aggregate_snippets,
     evaluate,
@@ -66,6 +64,7 @@ from bench.scoring import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from bench.data import Page
     from bench.runs import Run
@@ -266,30 +265,14 @@ def score_published(directory: Path, references: dict[str, str], samples: int) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.extraction",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--set", choices=[*SETS, "all"], default="all", help="which data set (default: all)"
-    )
-    parser.add_argument("--limit", type=int, help="score only the first N pages (by id) of each")
-    parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
-    parser.add_argument(
-        "--samples", type=int, default=BOOTSTRAP_SAMPLES, help="bootstrap resamples (± and paired)"
-    )
+    parser = parser_for("python -m bench.extraction", __doc__, SETS)
     parser.add_argument(
         "--published", action="store_true", help="also score the benchmark's output/*.json"
     )
     args = parser.parse_args(argv)
-
-    chosen = list(SETS.values()) if args.set == "all" else [SETS[args.set]]
-    missing = [name for name in chosen if not available(name)]
-    if missing:
-        print(f"data not found: {', '.join(str(set_dir(m)) for m in missing)}", file=sys.stderr)
+    chosen = chosen_sets(args.set, SETS)
+    if chosen is None:
         return 2
-
     if args.published and BENCHMARK in chosen:
         truth = load_references(data_dir())
         ids = sorted(truth)[: args.limit] if args.limit is not None else sorted(truth)
@@ -297,20 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Published outputs ({len(references)} pages):")
         print("\n".join(score_published(data_dir(), references, args.samples)))
         print()
-
-    results = []
-    for name in chosen:
-        result = benchmark_set(name, args.limit, args.samples)
-        print(format_set(result, args.samples), flush=True)
-        for error in result["errors"]:
-            print(f"error in {error}", file=sys.stderr)
-        results.append(result)
-    if args.json:
-        args.json.write_text(
-            json.dumps({"samples": args.samples, "sets": results}, indent=2) + "\n",
-            encoding="utf-8",
-        )
-    return 0
+    return run_sets(
+        chosen,
+        lambda name: benchmark_set(name, args.limit, args.samples),
+        lambda result: format_set(result, args.samples),
+        args,
+    )
 
 
 if __name__ == "__main__":

@@ -36,19 +36,17 @@ A library that raises on a page gives an empty answer there, and the error is co
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import unicodedata
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from bench.data import ARTICLE_PAGES, NEWS_METADATA, available, load_pages, set_dir, views
+from bench.command import chosen_sets, parser_for, run_sets
+from bench.data import ARTICLE_PAGES, NEWS_METADATA, load_pages, views
 from bench.metadata_scoring import FieldScores, aggregate_fields, score_fields
 from bench.report import Column, format_table
 from bench.runs import run_extractor
-from bench.scoring import BOOTSTRAP_SAMPLES, score_page, score_pages
+from bench.scoring import score_page, score_pages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -216,39 +214,16 @@ def format_set(result: dict[str, Any], samples: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.metadata",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--set", choices=[*SETS, "all"], default="all", help="which data set (default: all)"
-    )
-    parser.add_argument("--limit", type=int, help="score only the first N pages (by id) of each")
-    parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
-    parser.add_argument(
-        "--samples", type=int, default=BOOTSTRAP_SAMPLES, help="bootstrap resamples for the ±"
-    )
-    args = parser.parse_args(argv)
-
-    chosen = list(SETS.values()) if args.set == "all" else [SETS[args.set]]
-    missing = [name for name in chosen if not available(name)]
-    if missing:
-        print(f"data not found: {', '.join(str(set_dir(m)) for m in missing)}", file=sys.stderr)
+    args = parser_for("python -m bench.metadata", __doc__, SETS).parse_args(argv)
+    chosen = chosen_sets(args.set, SETS)
+    if chosen is None:
         return 2
-    results = []
-    for name in chosen:
-        result = metadata_set(name, args.limit, args.samples)
-        print(format_set(result, args.samples), flush=True)
-        for error in result["errors"]:
-            print(f"error in {error}", file=sys.stderr)
-        results.append(result)
-    if args.json:
-        args.json.write_text(
-            json.dumps({"samples": args.samples, "sets": results}, indent=2, default=str) + "\n",
-            encoding="utf-8",
-        )
-    return 0
+    return run_sets(
+        chosen,
+        lambda name: metadata_set(name, args.limit, args.samples),
+        lambda result: format_set(result, args.samples),
+        args,
+    )
 
 
 if __name__ == "__main__":
