@@ -52,7 +52,7 @@ def extract_article(
     the removed paragraphs are returned as ``template_removed`` (not an article field).
     """
     page = parse_page(html)
-    metadata = read_metadata(page.document) if page is not None else Metadata()
+    metadata = read_metadata(page.document, url) if page is not None else Metadata()
     if site_name:
         metadata.values["site_name"] = site_name
         metadata.sources["site_name"] = "sites.toml"

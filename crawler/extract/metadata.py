@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crawler.extract import jsonld
+from crawler.extract import jsonld, titles
 from crawler.extract.dates import date_in_line
-from crawler.extract.page import NBSP_STAND_IN
+from crawler.extract.text import clean, collapse
 
 if TYPE_CHECKING:
     from lxml import html as lxml_html
@@ -56,20 +56,57 @@ class Metadata:
         self.sources[name] = source
 
 
-def read_metadata(document: lxml_html.HtmlElement) -> Metadata:
-    """Everything the head and markup say about the article, best source first."""
+def read_metadata(document: lxml_html.HtmlElement, url: str | None = None) -> Metadata:
+    """Everything the head and markup say about the article, best source first.
+
+    ``url`` is where the page was fetched: its host name's words help tell the site's name
+    from the headline in a title.
+    """
     found = Metadata()
     objects = jsonld.parse_blocks(document.xpath('//script[@type="application/ld+json"]/text()'))
     article = jsonld.article_object(objects)
     meta = _meta_tags(document)
     if article is not None:
         found.is_article_markup = True
-        _from_jsonld(found, article, objects)
     if meta.get("og:type", [""])[0].lower() == "article":
         found.is_article_markup = True
+    _title(found, document, article, objects, meta, url)
+    if article is not None:
+        _from_jsonld(found, article, objects)
     _from_meta(found, meta)
     _from_markup(found, document)
     return found
+
+
+def _title(
+    found: Metadata,
+    document: lxml_html.HtmlElement,
+    article: dict[str, Any] | None,
+    objects: list[dict[str, Any]],
+    meta: dict[str, list[str]],
+    url: str | None,
+) -> None:
+    names = [m for name in ("og:site_name", "application-name") for m in meta.get(name, [])]
+    for obj in objects:
+        if "WebSite" in jsonld.types_of(obj) or "Organization" in jsonld.types_of(obj):
+            names.append(_text(obj.get("name")) or "")
+    if article is not None:
+        publisher = article.get("publisher")
+        for entry in publisher if isinstance(publisher, list) else [publisher]:
+            if isinstance(entry, dict):
+                names.append(_text(entry.get("name")) or "")
+    keys = titles.site_keys(names, url)
+    headline = None
+    if article is not None:
+        headline = _text(article.get("headline")) or _text(article.get("name"))
+    candidates = [
+        ("json-ld", headline),
+        ("meta:og:title", meta.get("og:title", [None])[0]),
+        ("meta:twitter:title", meta.get("twitter:title", [None])[0]),
+        ("html:title", document.findtext(".//title")),
+    ]
+    title, source = titles.choose_title(candidates, titles.headings(document, keys), keys)
+    found.offer("title", title, source)
 
 
 def _meta_tags(document: lxml_html.HtmlElement) -> dict[str, list[str]]:
@@ -84,7 +121,6 @@ def _meta_tags(document: lxml_html.HtmlElement) -> dict[str, list[str]]:
 
 def _from_jsonld(found: Metadata, article: dict[str, Any], objects: list[dict[str, Any]]) -> None:
     source = "json-ld"
-    found.offer("title", _text(article.get("headline") or article.get("name")), source)
     found.offer("description", _text(article.get("description")), source)
     found.offer("authors", _names(article.get("author")), source)
     found.offer("published_raw", _text(article.get("datePublished")), source)
@@ -115,7 +151,6 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
         return None, ""
 
     for name, keys in (
-        ("title", ("og:title", "twitter:title")),
         ("description", ("og:description", "description", "twitter:description")),
         (
             "published_raw",
@@ -156,11 +191,8 @@ def _from_markup(found: Metadata, document: lxml_html.HtmlElement) -> None:
     found.offer("language", language, "html:lang")
     canonical = document.xpath('//link[@rel="canonical"]/@href')
     found.offer("canonical_raw", canonical[0].strip() if canonical else None, "link:canonical")
-    h1 = [_collapse(h.text_content()) for h in document.iter("h1")]
-    found.offer("title", next((h for h in h1 if h), None), "html:h1")
     page_title = document.findtext(".//title")
     found.offer("page_title", _collapse(page_title or ""), "html:title")
-    found.offer("title", _strip_site_suffix(_collapse(page_title or "")), "html:title")
     found.offer("site_name", _site_name_from_title(_collapse(page_title or "")), "html:title")
     times = document.xpath("//article//time/@datetime | //time[@pubdate]/@datetime")
     found.offer("published_raw", times[0].strip() if times else None, "html:time")
@@ -273,7 +305,7 @@ def _id_of(value: Any) -> Any:
 def _text(value: Any) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value))
-    return _collapse(value) or None if isinstance(value, str) else None
+    return clean(value) or None if isinstance(value, str) else None
 
 
 def _first_text(value: Any) -> str | None:
@@ -291,16 +323,11 @@ def _unique_texts(elements: list[Any]) -> list[str]:
 
 def _collapse(text: str) -> str:
     # The page was parsed with non-breaking spaces as a stand-in (see crawler.extract.page).
-    return " ".join(text.replace(NBSP_STAND_IN, " ").split())
+    return collapse(text)
 
 
 def _title_parts(page_title: str) -> list[str]:
     return [part for part in TITLE_SEPARATORS.split(page_title) if part]
-
-
-def _strip_site_suffix(page_title: str) -> str | None:
-    parts = _title_parts(page_title)
-    return parts[0] if parts else None
 
 
 def _site_name_from_title(page_title: str) -> str | None:
