@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crawler.extract import jsonld, titles
+from crawler.extract import authors, jsonld, titles
 from crawler.extract.dates import date_in_line
 from crawler.extract.text import clean, collapse
 
@@ -37,7 +37,6 @@ STANDFIRST_CLASSES = (
     "article-summary",
     "strapline",
 )
-BYLINE_PATTERN = re.compile(r"^\s*by\s+(?P<names>.{2,200})$", re.IGNORECASE)
 
 
 @dataclass
@@ -70,9 +69,12 @@ def read_metadata(document: lxml_html.HtmlElement, url: str | None = None) -> Me
         found.is_article_markup = True
     if meta.get("og:type", [""])[0].lower() == "article":
         found.is_article_markup = True
-    _title(found, document, article, objects, meta, url)
+    site = _title(found, document, article, objects, meta, url)
+    named = [(authors.from_meta(meta, site), "meta:author"), authors.from_markup(document, site)]
     if article is not None:
+        named.insert(0, (authors.from_jsonld(article, objects, site), "json-ld"))
         _from_jsonld(found, article, objects)
+    found.offer("authors", *authors.choose(named))
     _from_meta(found, meta)
     _from_markup(found, document)
     return found
@@ -85,11 +87,10 @@ def _title(
     objects: list[dict[str, Any]],
     meta: dict[str, list[str]],
     url: str | None,
-) -> None:
+) -> set[str]:
+    """Offers the title; returns the site's name keys (``titles.site_keys``)."""
     names = [m for name in ("og:site_name", "application-name") for m in meta.get(name, [])]
-    for obj in objects:
-        if "WebSite" in jsonld.types_of(obj) or "Organization" in jsonld.types_of(obj):
-            names.append(_text(obj.get("name")) or "")
+    names += authors.site_keys_of(objects)
     if article is not None:
         publisher = article.get("publisher")
         for entry in publisher if isinstance(publisher, list) else [publisher]:
@@ -107,6 +108,7 @@ def _title(
     ]
     title, source = titles.choose_title(candidates, titles.headings(document, keys), keys)
     found.offer("title", title, source)
+    return keys
 
 
 def _meta_tags(document: lxml_html.HtmlElement) -> dict[str, list[str]]:
@@ -122,7 +124,6 @@ def _meta_tags(document: lxml_html.HtmlElement) -> dict[str, list[str]]:
 def _from_jsonld(found: Metadata, article: dict[str, Any], objects: list[dict[str, Any]]) -> None:
     source = "json-ld"
     found.offer("description", _text(article.get("description")), source)
-    found.offer("authors", _names(article.get("author")), source)
     found.offer("published_raw", _text(article.get("datePublished")), source)
     found.offer("modified_raw", _text(article.get("dateModified")), source)
     found.offer("section", _first_text(article.get("articleSection")), source)
@@ -175,12 +176,6 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
     ):
         value, key = first(*keys)
         found.offer(name, value, f"meta:{key}")
-    authors = [
-        a
-        for a in meta.get("author", []) + meta.get("article:author", [])
-        if not a.startswith(("http://", "https://"))
-    ]
-    found.offer("authors", _split_names(authors), "meta:author")
     found.offer("tags", meta.get("article:tag"), "meta:article:tag")
     keywords, key = first("keywords", "news_keywords")
     found.offer("tags", _keywords(keywords), f"meta:{key}")
@@ -198,7 +193,6 @@ def _from_markup(found: Metadata, document: lxml_html.HtmlElement) -> None:
     found.offer("published_raw", times[0].strip() if times else None, "html:time")
     found.offer("description", _standfirst(document), "html:standfirst")
     found.offer("published_raw", _date_line(document), "html:date-line")
-    found.offer("authors", _byline_names(document), "html:byline")
     found.offer("tags", _unique_texts(document.xpath('//a[@rel="tag"]')), "html:rel-tag")
     caption, credit = _lead_caption(document)
     found.offer("image_caption", caption, "html:figcaption")
@@ -247,39 +241,6 @@ def _date_line(document: lxml_html.HtmlElement) -> str | None:
             if found:
                 return found
     return None
-
-
-def _byline_names(document: lxml_html.HtmlElement) -> list[str]:
-    for element in document.xpath(
-        "//*[@rel='author'] | //*[contains(@class, 'byline')] | //*[contains(@class, 'author')]"
-    ):
-        text = _collapse(element.text_content())
-        match = BYLINE_PATTERN.match(text)
-        if match:
-            return _split_names([match.group("names")])
-        if element.get("rel") == "author" and 0 < len(text) < 80:
-            return [text]
-    return []
-
-
-def _split_names(values: list[str]) -> list[str]:
-    names: list[str] = []
-    for value in values:
-        for part in re.split(r"\s*(?:,|;|\band\b|&)\s*", value):
-            part = re.sub(r"^by\s+", "", part.strip(), flags=re.IGNORECASE)
-            if part and part not in names and len(part) < 100:
-                names.append(part)
-    return names
-
-
-def _names(value: Any) -> list[str]:
-    entries = value if isinstance(value, list) else [value]
-    names: list[str] = []
-    for entry in entries:
-        name = entry.get("name") if isinstance(entry, dict) else entry
-        if isinstance(name, str):
-            names.extend(n for n in _split_names([name]) if n not in names)
-    return names
 
 
 def _keywords(value: Any) -> list[str]:
