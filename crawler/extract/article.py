@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from htmldate import find_date
 
 from crawler.extract.body import Body, extract_body
+from crawler.extract.dates import near_day
 from crawler.extract.metadata import Metadata, read_metadata
 from crawler.extract.page import parse_page
 
@@ -25,12 +26,16 @@ if TYPE_CHECKING:
 
 
 def _htmldate(document: lxml_html.HtmlElement, url: str) -> str | None:
-    """htmldate's best guess at the original publication date: the last resort.
+    """htmldate's best guess at the original publication date.
 
-    htmldate copies a tree it is given before pruning it, so the shared tree stays whole.
+    It is the last resort, and the check on a JSON-LD date: those are often a template's or
+    an old revision's, and htmldate weighs the URL, the head and the visible dates against
+    each other. The extensive search (dates in the text) costs little next to the body's
+    extraction and finds dates on pages whose markup states none. htmldate copies a tree it
+    is given before pruning it, so the shared tree stays whole.
     """
     try:
-        return find_date(document, url=url, original_date=True, extensive_search=False)
+        return find_date(document, url=url, original_date=True, extensive_search=True)
     except (ValueError, TypeError):
         return None
 
@@ -59,11 +64,16 @@ def extract_article(
 
     values = metadata.values
     hints = hints or {}
-    if page is not None and "published_raw" not in values and not hints.get("published_raw"):
-        # Before the body: trafilatura takes the tree apart, htmldate needs it whole.
-        htmldate_found = _htmldate(page.document, url)
-    else:
-        htmldate_found = None
+    # Before the body: trafilatura takes the tree apart, htmldate needs it whole.
+    htmldate_found = _htmldate(page.document, url) if page is not None else None
+    if (
+        htmldate_found
+        and metadata.sources.get("published_raw") == "json-ld"
+        and not near_day(values["published_raw"], htmldate_found)
+    ):
+        # More than a day apart (a time zone cannot explain it): htmldate's reading wins.
+        del values["published_raw"]
+        del metadata.sources["published_raw"]
     body = (
         extract_body(
             page,

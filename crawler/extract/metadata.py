@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.extract import authors, jsonld, titles
-from crawler.extract.dates import date_in_line
+from crawler.extract.dates import date_in_line, parse_date
 from crawler.extract.text import clean, collapse
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ CREDIT_PATTERN = re.compile(
     r"(?P<credit>[^()\[\]]{2,120}?)\s*[\)\]]?\s*\.?\s*$",
     re.IGNORECASE,
 )
+DATE_FIELDS = ("published_raw", "modified_raw")
 STANDFIRST_CLASSES = (
     "standfirst",
     "excerpt",
@@ -48,8 +49,14 @@ class Metadata:
     is_article_markup: bool = False
 
     def offer(self, name: str, value: Any, source: str) -> None:
-        """Keep ``value`` unless the field already has one from a better source."""
+        """Keep ``value`` unless the field already has one from a better source.
+
+        A date that does not parse ("Dec 23" without a year) is passed over, so that a later
+        source (the next tag, htmldate) can still give one.
+        """
         if name in self.values or value in (None, "", [], {}):
+            return
+        if name in DATE_FIELDS and parse_date(value) is None:
             return
         self.values[name] = value
         self.sources[name] = source
@@ -157,14 +164,23 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
             "published_raw",
             (
                 "article:published_time",
+                "og:article:published_time",
                 "og:published_time",
+                "article.published",
+                "datepublished",
                 "pubdate",
                 "publishdate",
-                "date",
-                "dc.date",
-                "dc.date.issued",
-                "sailthru.date",
+                "publish-date",
+                "publish_date",
                 "parsely-pub-date",
+                "sailthru.date",
+                "dc.date.issued",
+                "dcterms.issued",
+                "dc.date",
+                "dcterms.date",
+                "citation_publication_date",
+                "citation_date",
+                "date",
             ),
         ),
         ("modified_raw", ("article:modified_time", "og:updated_time", "last-modified")),
@@ -174,6 +190,10 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
         ("og_url", ("og:url",)),
         ("language", ("og:locale", "content-language", "language", "dc.language")),
     ):
+        if name in DATE_FIELDS:  # the next tag when one does not parse
+            for key in keys:
+                found.offer(name, meta.get(key, [None])[0], f"meta:{key}")
+            continue
         value, key = first(*keys)
         found.offer(name, value, f"meta:{key}")
     found.offer("tags", meta.get("article:tag"), "meta:article:tag")
@@ -189,8 +209,12 @@ def _from_markup(found: Metadata, document: lxml_html.HtmlElement) -> None:
     page_title = document.findtext(".//title")
     found.offer("page_title", _collapse(page_title or ""), "html:title")
     found.offer("site_name", _site_name_from_title(_collapse(page_title or "")), "html:title")
+    for element in document.xpath("//*[@itemprop='datePublished']"):
+        value = element.get("content") or element.get("datetime") or element.text_content()
+        found.offer("published_raw", _collapse(value), "html:itemprop")
     times = document.xpath("//article//time/@datetime | //time[@pubdate]/@datetime")
-    found.offer("published_raw", times[0].strip() if times else None, "html:time")
+    for value in times:
+        found.offer("published_raw", value.strip(), "html:time")
     found.offer("description", _standfirst(document), "html:standfirst")
     found.offer("published_raw", _date_line(document), "html:date-line")
     found.offer("tags", _unique_texts(document.xpath('//a[@rel="tag"]')), "html:rel-tag")
