@@ -14,6 +14,7 @@ from htmldate import find_date
 
 from crawler.extract.body import Body, extract_body
 from crawler.extract.dates import near_day
+from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata, read_metadata
 from crawler.extract.page import parse_page
 
@@ -90,6 +91,8 @@ def extract_article(
         metadata.offer("published_raw", body.date_line, "html:date-line")
     for name in ("title", "published_raw"):
         metadata.offer(name, hints.get(name), hints.get("via", "discovery"))
+    if "language" not in values:
+        metadata.offer("language", detect_language(body.text), "py3langid")
     metadata.offer("published_raw", htmldate_found, "htmldate")
     record: dict[str, Any] = {
         name: values.get(name)
