@@ -58,3 +58,13 @@ def test_h1_that_only_names_the_site_is_not_the_headline() -> None:
 
 def test_strip_site_keeps_a_title_that_is_only_the_site() -> None:
     assert strip_site("The Gazette", {"thegazette"}) == "The Gazette"
+
+
+def test_news_headline_repeated_by_the_social_card_wins_over_the_h1() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Harbor fire: crews hold the line"}</script>'
+        '<meta property="og:title" content="Harbor fire: crews hold the line | The Gazette">'
+    )
+    body = "<h1>Live: harbor fire crews hold the line overnight</h1>"
+    assert title_of(head, body) == ("Harbor fire: crews hold the line", "json-ld")

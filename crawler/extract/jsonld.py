@@ -15,6 +15,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 CDATA = re.compile(r"^(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>$")
+# Types a news publisher marks its articles with (schema.org's NewsArticle and subtypes).
+NEWS_TYPES = {
+    "NewsArticle",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "ReviewNewsArticle",
+    "BackgroundNewsArticle",
+}
 ARTICLE_TYPES = {
     "Article",
     "NewsArticle",

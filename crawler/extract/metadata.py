@@ -113,7 +113,10 @@ def _title(
         ("meta:twitter:title", meta.get("twitter:title", [None])[0]),
         ("html:title", document.findtext(".//title")),
     ]
-    title, source = titles.choose_title(candidates, titles.headings(document, keys), keys)
+    news = article is not None and bool(jsonld.types_of(article) & jsonld.NEWS_TYPES)
+    title, source = titles.choose_title(
+        candidates, titles.headings(document, keys), keys, news=news
+    )
     found.offer("title", title, source)
     return keys
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 SEPARATOR = re.compile(r"(\s+[|\-–—·•:»~/]\s+|\s*[|·•»]\s*|:\s+)")
 MAX_TITLE_CHARS = 300
+CARD_SOURCES = ("meta:og:title", "meta:twitter:title")
 # Longest trailing part of a <title> taken for the site's name when nothing names the site.
 MAX_SITE_CHARS = 40
 # An <h1> is the displayed headline if this share of its words is in another candidate.
@@ -111,11 +112,25 @@ def headings(document: lxml_html.HtmlElement, keys: set[str]) -> list[str]:
 
 
 def choose_title(
-    candidates: Sequence[tuple[str, str | None]], h1s: Sequence[str], keys: set[str]
+    candidates: Sequence[tuple[str, str | None]],
+    h1s: Sequence[str],
+    keys: set[str],
+    *,
+    news: bool = False,
 ) -> tuple[str | None, str]:
-    """The headline and its source, from ``(source, text)`` candidates best first and h1s."""
+    """The headline and its source, from ``(source, text)`` candidates best first and h1s.
+
+    ``news``: the JSON-LD object is a ``NewsArticle``. A news publisher's JSON-LD headline
+    that its social card (``og:title``, ``twitter:title``) repeats is the edition's headline,
+    even where the page's ``<h1>`` is worded otherwise.
+    """
     cleaned = [(source, clean(text)) for source, text in candidates if text and clean(text)]
     cleaned = [(s, t) for s, t in cleaned if len(t) <= MAX_TITLE_CHARS * 2]
+    headline = next((t for s, t in cleaned if s == "json-ld"), None)
+    cards = [t for s, t in cleaned if s in CARD_SOURCES]
+    confirmed = headline is not None and any(_confirms(headline, card) for card in cards)
+    if news and headline and confirmed and len(headline) <= MAX_TITLE_CHARS:
+        return strip_site(headline, keys), "json-ld"
     for h1 in h1s:
         if any(_confirms(h1, text) for _, text in cleaned):
             # The same words in a head tag keep the punctuation that markup inside the
