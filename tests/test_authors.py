@@ -85,3 +85,21 @@ def test_card_label_written_by_names_the_author() -> None:
         '<meta name="twitter:data1" content="Jane Doe">'
     )
     assert authors_of(head) == (["Jane Doe"], "meta:author")
+
+
+def test_organization_author_yields_to_a_person_in_the_byline() -> None:
+    head = ld('{"@type": "Organization", "name": "Harbor Health Clinic"}')
+    body = '<span class="byline">By Jane Doe</span>'
+    assert authors_of(head, body) == (["Jane Doe"], "html:byline")
+
+
+def test_places_after_the_site_name_are_not_people() -> None:
+    head = (
+        '<meta property="og:site_name" content="Gazette">'
+        '<meta name="author" content="Gazette, Springfield, Ohio">'
+    )
+    assert authors_of(head)[0] == ["Gazette"]
+
+
+def test_agency_alone_is_kept_when_no_person_is_named() -> None:
+    assert authors_of(body='<span class="byline">AFP</span>')[0] == ["AFP"]

@@ -141,6 +141,9 @@ ROLE_TAIL = re.compile(
 DOTTED = re.compile(r"\w\.\w+\.\w+\.\w")
 # Letters after a name ("MS, RD", "Ph.D.", "CPP"): short, upper-case or dotted.
 CREDENTIAL = re.compile(r"^(?:[A-Z][A-Za-z]?\.?){1,3}[A-Z]*\.?®?$|^Ph\.?\s?D\.?$|^[A-Z]{2,6}®?$")
+ORGANIZATION_TYPES = {"Organization", "NewsMediaOrganization", "Corporation", "WebSite"}
+# Lower-case words a site's own byline may use ("Guardian staff reporter", "the Team").
+STAFF_WORDS = {"staff", "reporter", "reporters", "writer", "writers", "team", "desk", "editors"}
 MAX_NAME_CHARS = 60
 MAX_NAME_WORDS = 6
 # A byline of only lower-case words is a name in that style up to this many words.
@@ -168,20 +171,25 @@ def choose(found: list[tuple[Names, str]]) -> tuple[list[str], str]:
     return [], ""
 
 
-def clean_names(values: list[str], site: set[str], *, last_first: bool = False) -> Names:
+def clean_names(
+    values: list[str], site: set[str], *, last_first: bool = False, organization: bool = False
+) -> Names:
     """Person names from byline strings, de-duplicated, in order.
 
-    ``last_first`` reads each value as one name written "Family, Given" (citation tags).
+    ``last_first`` reads each value as one name written "Family, Given" (citation tags);
+    ``organization``: the values name organizations (JSON-LD ``Organization`` authors).
     """
     found = Names()
     for value in values:
         if last_first and value.count(",") == 1:
             family, given = value.split(",")
             value = f"{given.strip()} {family.strip()}"
-        for name in _names_in(value, keep_commas=last_first):
-            bucket = found.brands if names_site(name, site) else found.people
+        for position, name in enumerate(_names_in(value, keep_commas=last_first)):
+            brand = names_site(name, site) or (organization and position == 0)
             if key(name) not in {key(n) for n in found.people + found.brands}:
-                bucket.append(name)
+                (found.brands if brand else found.people).append(name)
+            if brand and position == 0:
+                break  # "Site, City, Country": what follows the site's name is no person
     return found
 
 
@@ -199,9 +207,9 @@ def _names_in(value: str, *, keep_commas: bool = False) -> list[str]:
     parts = [text] if keep_commas else SPLIT.split(text)
     for position, part in enumerate(parts):
         part = PREFIX.sub("", GLUED_PREFIX.sub("", part.strip(" \t.:;,-–—|•·*\"'")))
-        if not part or CREDENTIAL.match(part) or ROLE_ONLY.match(part):
+        if not part or ROLE_ONLY.match(part):
             continue
-        if position > 0 and ROLE.match(part):
+        if position > 0 and (ROLE.match(part) or CREDENTIAL.match(part)):
             continue
         initials = INITIALS.match(part)
         if initials and initials["initials"] == "".join(w[0] for w in initials["name"].split()):
@@ -223,7 +231,9 @@ def _is_name(text: str, *, alone: bool = False) -> bool:
     if alone and len(parts) <= MAX_LOWER_WORDS and text == text.lower():
         return True
     # A phrase, not a name: lower-case words other than particles ("and technology").
-    return len(parts) == 1 or not any(w[0].islower() and w not in PARTICLES for w in parts)
+    return len(parts) == 1 or not any(
+        w[0].islower() and w not in PARTICLES and w.lower() not in STAFF_WORDS for w in parts
+    )
 
 
 def from_jsonld(article: dict[str, Any], objects: list[dict[str, Any]], site: set[str]) -> Names:
@@ -231,7 +241,7 @@ def from_jsonld(article: dict[str, Any], objects: list[dict[str, Any]], site: se
     by_id = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
     value = article.get("author")
     entries = value if isinstance(value, list) else [value]
-    raw: list[str] = []
+    found = Names()
     for entry in entries:
         if isinstance(entry, dict) and "name" not in entry and entry.get("@id") in by_id:
             entry = by_id[entry["@id"]]
@@ -239,8 +249,12 @@ def from_jsonld(article: dict[str, Any], objects: list[dict[str, Any]], site: se
         if isinstance(name, list):
             name = name[0] if name else None
         if isinstance(name, str):
-            raw.append(name)
-    return clean_names(raw, site)
+            kind = jsonld.types_of(entry) if isinstance(entry, dict) else set()
+            organization = bool(kind & ORGANIZATION_TYPES)
+            names = clean_names([name], site, organization=organization)
+            found.people += [n for n in names.people if n not in found.people]
+            found.brands += [n for n in names.brands if n not in found.brands]
+    return found
 
 
 def from_meta(meta: dict[str, list[str]], site: set[str]) -> Names:
