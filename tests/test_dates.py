@@ -351,3 +351,12 @@ def test_jsonld_date_far_from_the_visible_one_gives_way_to_htmldate() -> None:
     record = extract_article(html, "https://example.org/a")
     assert record["field_sources"]["published"] == "htmldate"
     assert record["published_raw"].startswith("2025-10-14")
+
+
+@pytest.mark.parametrize("raw", ["02-12-2025", "03/04/2025 10:00"])
+def test_day_and_month_that_could_be_swapped_are_no_date(raw: str) -> None:
+    assert parse_date(raw) is None
+
+
+def test_numeric_date_with_a_day_above_twelve_is_read() -> None:
+    assert parse_date("14-12-2025") == "2025-12-14T00:00:00+00:00"

@@ -26,10 +26,14 @@ if TYPE_CHECKING:
     from crawler.extract.templates import SiteTemplate
 
 
+# Where a page's schema.org ``datePublished`` was read: JSON-LD or microdata.
+SCHEMA_DATE_SOURCES = ("json-ld", "meta:datepublished", "html:itemprop")
+
+
 def _htmldate(document: lxml_html.HtmlElement, url: str) -> str | None:
     """htmldate's best guess at the original publication date.
 
-    It is the last resort, and the check on a JSON-LD date: those are often a template's or
+    It is the last resort, and the check on a schema.org date: those are often a template's or
     an old revision's, and htmldate weighs the URL, the head and the visible dates against
     each other. The extensive search (dates in the text) costs little next to the body's
     extraction and finds dates on pages whose markup states none. htmldate copies a tree it
@@ -69,7 +73,7 @@ def extract_article(
     htmldate_found = _htmldate(page.document, url) if page is not None else None
     if (
         htmldate_found
-        and metadata.sources.get("published_raw") == "json-ld"
+        and metadata.sources.get("published_raw") in SCHEMA_DATE_SOURCES
         and not near_day(values["published_raw"], htmldate_found)
     ):
         # More than a day apart (a time zone cannot explain it): htmldate's reading wins.

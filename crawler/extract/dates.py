@@ -142,6 +142,7 @@ NOISE_WORDS = re.compile(
     r"(?![^\W\d_])\.?,?",
     re.IGNORECASE,
 )
+AMBIGUOUS_DAY = re.compile(r"^(?P<a>\d{1,2})([/-])(?P<b>\d{1,2})\2\d{4}\b")
 DOTTED_DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b")
 MERIDIEM = re.compile(r"\b([ap])\.\s?m\.", re.IGNORECASE)
 GERMAN_HOUR = re.compile(r"\b(\d{1,2})[h.](\d{2})\b(?!\.\d)")
@@ -185,6 +186,9 @@ def _parse_text(text: str) -> datetime | None:
             return moment
     except (TypeError, ValueError, IndexError):
         pass
+    numbers = AMBIGUOUS_DAY.match(text)
+    if numbers and numbers["a"] != numbers["b"] and max(int(numbers["a"]), int(numbers["b"])) <= 12:
+        return None  # 02-12-2025: the 2nd of December or February 12th; another source may say
     text = _readable(text)
     dots = bool(DOTTED_DATE.search(text))  # 03.04.2025 is the 3rd of April where dots are used
     try:
