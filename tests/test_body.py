@@ -71,11 +71,36 @@ def test_credit_paragraph_alone_is_lifted_and_removed() -> None:
     assert body.text == "Text one."
 
 
-@pytest.mark.parametrize("first", ["(Updated) The mayor said.", "(Reuters) - The mayor said."])
+@pytest.mark.parametrize("first", ["(Updated) The mayor said.", "(Video) - The mayor said."])
 def test_parenthesis_that_is_not_a_wire_credit_stays(first: str) -> None:
     body = clean_paragraphs([first])
     assert body.source is None
     assert body.text == first
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "source", "text"),
+    [
+        (["(Reuters) - The mayor said."], "Reuters", "The mayor said."),
+        (
+            ["WASHINGTON (AP) — The mayor said.", "More."],
+            "AP",
+            "WASHINGTON — The mayor said.\n\nMore.",
+        ),
+        (["The mayor said.", "— Reuters"], "Reuters", "The mayor said."),
+        (["The mayor said. (AFP)"], "AFP", "The mayor said."),
+        (["Der Bürgermeister sagte das. – dpa/kna"], "dpa/kna", "Der Bürgermeister sagte das."),
+        (["The mayor said.", "Associated Press"], "Associated Press", "The mayor said."),
+    ],
+)
+def test_agency_credits_are_lifted(paragraphs: list[str], source: str, text: str) -> None:
+    body = clean_paragraphs(paragraphs)
+    assert (body.source, body.text) == (source, text)
+
+
+def test_agency_name_inside_a_sentence_stays() -> None:
+    body = clean_paragraphs(["Reuters reported that the mayor said so.", "He left."])
+    assert body.source is None
 
 
 def test_credit_later_in_the_text_is_not_lifted() -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from lxml.html import document_fromstring
 
 from crawler.clock import NOW_VARIABLE, now, now_iso
+from crawler.extract.article import extract_article
 from crawler.extract.dates import date_in_line, parse_date
+from crawler.extract.metadata import read_metadata
 
 FIXED_NOW = "2026-11-26T00:00:00+00:00"
 
@@ -254,3 +258,105 @@ def test_line_that_is_not_a_date_line_is_none(line: str) -> None:
 def test_date_line_with_implausible_date_is_none() -> None:
     assert date_in_line("Published on 2999-01-01") is None
     assert date_in_line("Published on 1985-01-01") is None
+
+
+# --- text dates, zones and where dates are read --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "zone", "expected"),
+    [
+        ("Di, 14.10.2025, 08:30 Uhr", "Europe/Berlin", "2025-10-14T06:30:00+00:00"),
+        ("14 octobre 2025", "UTC", "2025-10-14T00:00:00+00:00"),
+        ("12 de marzo de 2024", "UTC", "2024-03-12T00:00:00+00:00"),
+        ("October 14, 2025 at 8:30 a.m. ET", "UTC", "2025-10-14T13:30:00+00:00"),
+        ("03.04.2025 10:00", "UTC", "2025-04-03T10:00:00+00:00"),
+        ('"2025-12-17T13:22:47Z"', "UTC", "2025-12-17T13:22:47+00:00"),
+    ],
+)
+def test_text_dates_in_several_languages(raw: str, zone: str, expected: str) -> None:
+    assert parse_date(raw, zone) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Fri Apr 28 19:20:36 CEST 2023", "2023-04-28T17:20:36+00:00"),
+        ("14 Oct 2025 08:30 BST", "2025-10-14T07:30:00+00:00"),
+        ("14 Oct 2025 08:30 AEST", "2025-10-13T22:30:00+00:00"),
+    ],
+)
+def test_zone_abbreviations_beyond_the_us_ones(raw: str, expected: str) -> None:
+    assert parse_date(raw) == expected
+
+
+def test_unknown_zone_name_is_no_date_and_no_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_date("2025-10-14 08:30 XYZT") is None
+
+
+def test_jsonld_inside_cdata_comment_is_read() -> None:
+    html = (
+        '<html><head><script type="application/ld+json">//<![CDATA[\n'
+        '{"@type": "NewsArticle", "headline": "H", "datePublished": "2025-10-14T08:30:00Z"}'
+        "\n//]]></script></head><body></body></html>"
+    )
+    found = read_metadata(document_fromstring(html))
+    assert found.values["published_raw"] == "2025-10-14T08:30:00Z"
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<meta name="parsely-pub-date" content="2025-10-14T08:30:00Z">',
+        '<meta name="citation_publication_date" content="2025-10-14T08:30:00Z">',
+        '<meta property="og:article:published_time" content="2025-10-14T08:30:00Z">',
+        '<meta name="publish-date" content="2025-10-14T08:30:00Z">',
+    ],
+)
+def test_variant_meta_names_give_the_date(tag: str) -> None:
+    found = read_metadata(document_fromstring(f"<html><head>{tag}</head><body></body></html>"))
+    assert found.values["published_raw"] == "2025-10-14T08:30:00Z"
+
+
+def test_itemprop_date_published_in_the_body() -> None:
+    html = (
+        '<html><body><span itemprop="datePublished" content="2025-10-14">Oct 14</span>'
+        "</body></html>"
+    )
+    found = read_metadata(document_fromstring(html))
+    assert (found.values["published_raw"], found.sources["published_raw"]) == (
+        "2025-10-14",
+        "html:itemprop",
+    )
+
+
+def test_a_date_without_a_year_gives_way_to_the_next_source() -> None:
+    html = (
+        '<html><head><meta name="date" content="2025-10-14"></head>'
+        '<body><article><time datetime="Oct 14">Oct 14</time></article></body></html>'
+    )
+    found = read_metadata(document_fromstring(html))
+    assert found.sources["published_raw"] == "meta:date"
+
+
+def test_jsonld_date_far_from_the_visible_one_gives_way_to_htmldate() -> None:
+    html = (
+        '<html><head><script type="application/ld+json">{"@type": "Article", "headline": "H",'
+        ' "datePublished": "2019-01-01T10:00:00Z"}</script>'
+        '<meta property="article:published_time" content="2025-10-14T08:30:00Z"></head>'
+        "<body><p>Text.</p></body></html>"
+    )
+    record = extract_article(html, "https://example.org/a")
+    assert record["field_sources"]["published"] == "htmldate"
+    assert record["published_raw"].startswith("2025-10-14")
+
+
+@pytest.mark.parametrize("raw", ["02-12-2025", "03/04/2025 10:00"])
+def test_day_and_month_that_could_be_swapped_are_no_date(raw: str) -> None:
+    assert parse_date(raw) is None
+
+
+def test_numeric_date_with_a_day_above_twelve_is_read() -> None:
+    assert parse_date("14-12-2025") == "2025-12-14T00:00:00+00:00"

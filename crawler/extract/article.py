@@ -8,6 +8,7 @@ the page gave them.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from htmldate import find_date
@@ -16,6 +17,8 @@ from crawler.extract import jsonld
 from crawler.extract.access import DEFAULT_MIN_BODY_CHARS, decide_access, read_signals
 from crawler.extract.article_body import article_body_text, plausible_body, visible_text
 from crawler.extract.body import Body, clean_paragraphs, extract_body
+from crawler.extract.dates import near_day
+from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata, read_metadata
 from crawler.extract.page import parse_page
 from crawler.extract.selectors import SOURCE as SELECTOR_SOURCE
@@ -31,15 +34,50 @@ if TYPE_CHECKING:
     from crawler.extract.templates import SiteTemplate
 
 
-def _htmldate(document: lxml_html.HtmlElement, url: str) -> str | None:
-    """htmldate's best guess at the original publication date: the last resort.
+# Where a page's schema.org ``datePublished`` was read: JSON-LD or microdata.
+SCHEMA_DATE_SOURCES = ("json-ld", "meta:datepublished", "html:itemprop")
+ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 
-    htmldate copies a tree it is given before pruning it, so the shared tree stays whole.
+
+def _htmldate(document: lxml_html.HtmlElement, url: str, *, extensive: bool) -> str | None:
+    """htmldate's best guess at the original publication date.
+
+    It is the check on a schema.org date, which is often a template's or an old revision's:
+    htmldate weighs the URL, the head and the visible date elements against each other, in
+    about a millisecond. Its ``extensive`` search (dates anywhere in the text, read with
+    dateparser) costs a third of the body's extraction, so it runs only where it decides:
+    on pages whose markup states no date, and against a schema.org date not written in
+    ISO 8601. htmldate copies a tree it is given before pruning it, so the shared tree
+    stays whole.
     """
     try:
-        return find_date(document, url=url, original_date=True, extensive_search=False)
+        return find_date(document, url=url, original_date=True, extensive_search=extensive)
     except (ValueError, TypeError):
         return None
+
+
+def _check_published(
+    page: ParsedPage, metadata: Metadata, url: str, hints: Mapping[str, str]
+) -> str | None:
+    """htmldate's date for the page, after it has overruled a schema.org date it contradicts.
+
+    Runs before the body: trafilatura takes the tree apart, htmldate needs it whole.
+    """
+    values = metadata.values
+    schema_date: str | None = values.get("published_raw")
+    if metadata.sources.get("published_raw") not in SCHEMA_DATE_SOURCES:
+        schema_date = None
+    # schema.org asks for ISO 8601: a date written for people there is a theme's rendering,
+    # checked against the dates in the text too.
+    thorough = schema_date is not None and not ISO_DATE.match(schema_date)
+    found = _htmldate(page.document, url, extensive=thorough)
+    if found and schema_date and not near_day(schema_date, found):
+        # More than a day apart (a time zone cannot explain it): htmldate's reading wins.
+        del values["published_raw"]
+        del metadata.sources["published_raw"]
+    if not thorough and "published_raw" not in values and not hints.get("published_raw"):
+        found = _htmldate(page.document, url, extensive=True) or found
+    return found
 
 
 def extract_article(
@@ -65,7 +103,7 @@ def extract_article(
     page = parse_page(html)
     if page is not None and selectors:
         remove_matches(page.document, selectors)
-    metadata = read_metadata(page.document) if page is not None else Metadata()
+    metadata = read_metadata(page.document, url) if page is not None else Metadata()
     chosen = select(page, selectors) if page is not None and selectors else None
     if chosen is not None:
         _apply_selected(metadata, chosen)
@@ -80,11 +118,7 @@ def extract_article(
 
     values = metadata.values
     hints = hints or {}
-    if page is not None and "published_raw" not in values and not hints.get("published_raw"):
-        # Before the body: trafilatura takes the tree apart, htmldate needs it whole.
-        htmldate_found = _htmldate(page.document, url)
-    else:
-        htmldate_found = None
+    htmldate_found = _check_published(page, metadata, url, hints) if page is not None else None
     body_source = "trafilatura"
     if chosen is not None and chosen.body:
         body, body_source = Body(text="\n\n".join(chosen.body)), SELECTOR_SOURCE
@@ -109,6 +143,8 @@ def extract_article(
         metadata.offer("published_raw", body.date_line, "html:date-line")
     for name in ("title", "published_raw"):
         metadata.offer(name, hints.get(name), hints.get("via", "discovery"))
+    if "language" not in values:
+        metadata.offer("language", detect_language(body.text), "py3langid")
     metadata.offer("published_raw", htmldate_found, "htmldate")
     record: dict[str, Any] = {
         name: values.get(name)

@@ -39,8 +39,28 @@ ASCII_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 # A credit such as "(Israel Hayom via JNS)" or "(AP)" opening the first paragraph.
 SOURCE_PREFIX = re.compile(r"^\((?P<source>[^()]{2,60})\)\s*[-–—:]?\s+(?=\S)")
 SOURCE_ALONE = re.compile(r"^\((?P<source>[^()]{2,60})\)\s*$")
+# News agencies, whose names alone make a credit ("— Reuters", "(AFP)", "dpa/kna").
+AGENCY = (
+    r"(?:Associated Press|Agence France-Presse|Reuters|Bloomberg|AFP|AP|dpa|DPA|KNA|kna|epd|APA|apa"
+    r"|ANSA|EFE|UPI|PA Media|AAP|Xinhua|Kyodo|Yonhap|TASS|Anadolu(?: Agency| Ajansı)?|IANS|PTI"
+    r"|ANI|JNS|SID|sid|CNA|Europa Press|Agencia EFE|Belga|Lusa|NTB|TT|Ritzau|STT|CTK|PAP)"
+)
+AGENCIES = rf"{AGENCY}(?:\s*(?:/|,|&|and|und|et|y)\s*{AGENCY})*"
 SOURCE_WORDS = re.compile(
     r"(?i:\bvia\b|\bwire\b|\bpress\b|\bnews\b|\bagency\b|\bservice\b)|^[A-Z][A-Z&.\- ]{1,12}$"
+    rf"|^{AGENCIES}$"
+)
+# A dateline with the credit: "WASHINGTON (AP) — The mayor said." keeps "WASHINGTON — ".
+SOURCE_DATELINE = re.compile(
+    r"^(?P<city>[A-ZÀ-Þ][A-ZÀ-Þ .,'/-]{1,40}?)\s*\((?P<source>[^()]{2,60})\)\s*(?P<dash>[-–—:])\s+"
+)
+# A credit closing the text: a last paragraph "— Reuters" or "(AFP)", or one ending so.
+SOURCE_TRAILER = re.compile(
+    rf"^[-–—]?\s*\(?\s*(?:(?i:with|source|quelle|fuente|fonte)\s*:?\s+)?(?P<source>{AGENCIES})"
+    r"\s*\)?\s*\.?$"
+)
+SOURCE_SUFFIX = re.compile(
+    rf"(?<=[.!?\"”])\s*(?:[-–—]\s*(?P<dash>{AGENCIES})|\((?P<paren>{AGENCIES})\))\s*\.?$"
 )
 # Topic and tag lists a CMS prints under the text: they are the ``tags`` field, not the body.
 TRAILER_LINE = re.compile(
@@ -172,16 +192,35 @@ def clean_paragraphs(
             date_line = date_line or found_date
             continue
         kept.append(paragraph)
-    source = None
-    if kept:
-        alone = SOURCE_ALONE.match(kept[0])
-        match = alone or SOURCE_PREFIX.match(kept[0])
-        if match and SOURCE_WORDS.search(match.group("source")):
-            source = match.group("source").strip()
-            kept[0] = kept[0][match.end() :]
-            if not kept[0]:
-                kept.pop(0)
+    source = _lift_credit(kept)
     return Body(text="\n\n".join(kept), source=source, date_line=date_line)
+
+
+def _lift_credit(kept: list[str]) -> str | None:
+    """The wire or syndication credit opening or closing the text, removed from ``kept``."""
+    if not kept:
+        return None
+    alone = SOURCE_ALONE.match(kept[0])
+    match = alone or SOURCE_PREFIX.match(kept[0])
+    if match and SOURCE_WORDS.search(match.group("source")):
+        kept[0] = kept[0][match.end() :]
+        if not kept[0]:
+            kept.pop(0)
+        return match.group("source").strip()
+    dateline = SOURCE_DATELINE.match(kept[0])
+    if dateline and SOURCE_WORDS.search(dateline.group("source")):
+        rest = kept[0][dateline.end() :]
+        kept[0] = f"{dateline.group('city').rstrip(' ,')} {dateline.group('dash')} {rest}"
+        return dateline.group("source").strip()
+    trailer = SOURCE_TRAILER.match(kept[-1])
+    if trailer and len(kept) > 1:
+        kept.pop()
+        return trailer.group("source").strip()
+    suffix = SOURCE_SUFFIX.search(kept[-1])
+    if suffix:
+        kept[-1] = kept[-1][: suffix.start()].rstrip()
+        return (suffix.group("dash") or suffix.group("paren")).strip()
+    return None
 
 
 def _is_caption(paragraph: str, caption: str) -> bool:

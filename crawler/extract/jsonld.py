@@ -14,6 +14,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+CDATA = re.compile(r"^(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>$")
+# Types a news publisher marks its articles with (schema.org's NewsArticle and subtypes).
+NEWS_TYPES = {
+    "NewsArticle",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "ReviewNewsArticle",
+    "BackgroundNewsArticle",
+}
 ARTICLE_TYPES = {
     "Article",
     "NewsArticle",
@@ -54,6 +64,8 @@ def types_of(obj: dict[str, Any]) -> set[str]:
 
 def _loads(text: str) -> Any:
     text = text.strip().removeprefix("<!--").removesuffix("-->").strip()
+    # Some themes wrap the block for old XHTML parsers: //<![CDATA[ ... //]]>
+    text = CDATA.sub("", text).strip()
     if not text:
         return None
     try:

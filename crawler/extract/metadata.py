@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crawler.extract import jsonld
-from crawler.extract.dates import date_in_line
-from crawler.extract.page import NBSP_STAND_IN
+from crawler.extract import authors, jsonld, titles
+from crawler.extract.dates import date_in_line, parse_date
+from crawler.extract.text import clean, collapse
 
 if TYPE_CHECKING:
     from lxml import html as lxml_html
@@ -25,6 +25,7 @@ CREDIT_PATTERN = re.compile(
     r"(?P<credit>[^()\[\]]{2,120}?)\s*[\)\]]?\s*\.?\s*$",
     re.IGNORECASE,
 )
+DATE_FIELDS = ("published_raw", "modified_raw")
 STANDFIRST_CLASSES = (
     "standfirst",
     "excerpt",
@@ -37,7 +38,6 @@ STANDFIRST_CLASSES = (
     "article-summary",
     "strapline",
 )
-BYLINE_PATTERN = re.compile(r"^\s*by\s+(?P<names>.{2,200})$", re.IGNORECASE)
 
 
 @dataclass
@@ -49,27 +49,76 @@ class Metadata:
     is_article_markup: bool = False
 
     def offer(self, name: str, value: Any, source: str) -> None:
-        """Keep ``value`` unless the field already has one from a better source."""
+        """Keep ``value`` unless the field already has one from a better source.
+
+        A date that does not parse ("Dec 23" without a year) is passed over, so that a later
+        source (the next tag, htmldate) can still give one.
+        """
         if name in self.values or value in (None, "", [], {}):
+            return
+        if name in DATE_FIELDS and parse_date(value) is None:
             return
         self.values[name] = value
         self.sources[name] = source
 
 
-def read_metadata(document: lxml_html.HtmlElement) -> Metadata:
-    """Everything the head and markup say about the article, best source first."""
+def read_metadata(document: lxml_html.HtmlElement, url: str | None = None) -> Metadata:
+    """Everything the head and markup say about the article, best source first.
+
+    ``url`` is where the page was fetched: its host name's words help tell the site's name
+    from the headline in a title.
+    """
     found = Metadata()
     objects = jsonld.parse_blocks(document.xpath('//script[@type="application/ld+json"]/text()'))
     article = jsonld.article_object(objects)
     meta = _meta_tags(document)
     if article is not None:
         found.is_article_markup = True
-        _from_jsonld(found, article, objects)
     if meta.get("og:type", [""])[0].lower() == "article":
         found.is_article_markup = True
+    site = _title(found, document, article, objects, meta, url)
+    named = [(authors.from_meta(meta, site), "meta:author"), authors.from_markup(document, site)]
+    if article is not None:
+        named.insert(0, (authors.from_jsonld(article, objects, site), "json-ld"))
+        _from_jsonld(found, article, objects)
+    found.offer("authors", *authors.choose(named))
     _from_meta(found, meta)
     _from_markup(found, document)
     return found
+
+
+def _title(
+    found: Metadata,
+    document: lxml_html.HtmlElement,
+    article: dict[str, Any] | None,
+    objects: list[dict[str, Any]],
+    meta: dict[str, list[str]],
+    url: str | None,
+) -> set[str]:
+    """Offers the title; returns the site's name keys (``titles.site_keys``)."""
+    names = [m for name in ("og:site_name", "application-name") for m in meta.get(name, [])]
+    names += authors.site_keys_of(objects)
+    if article is not None:
+        publisher = article.get("publisher")
+        for entry in publisher if isinstance(publisher, list) else [publisher]:
+            if isinstance(entry, dict):
+                names.append(_text(entry.get("name")) or "")
+    keys = titles.site_keys(names, url)
+    headline = None
+    if article is not None:
+        headline = _text(article.get("headline")) or _text(article.get("name"))
+    candidates = [
+        ("json-ld", headline),
+        ("meta:og:title", meta.get("og:title", [None])[0]),
+        ("meta:twitter:title", meta.get("twitter:title", [None])[0]),
+        ("html:title", document.findtext(".//title")),
+    ]
+    news = article is not None and bool(jsonld.types_of(article) & jsonld.NEWS_TYPES)
+    title, source = titles.choose_title(
+        candidates, titles.headings(document, keys), keys, news=news
+    )
+    found.offer("title", title, source)
+    return keys
 
 
 def _meta_tags(document: lxml_html.HtmlElement) -> dict[str, list[str]]:
@@ -84,9 +133,7 @@ def _meta_tags(document: lxml_html.HtmlElement) -> dict[str, list[str]]:
 
 def _from_jsonld(found: Metadata, article: dict[str, Any], objects: list[dict[str, Any]]) -> None:
     source = "json-ld"
-    found.offer("title", _text(article.get("headline") or article.get("name")), source)
     found.offer("description", _text(article.get("description")), source)
-    found.offer("authors", _names(article.get("author")), source)
     found.offer("published_raw", _text(article.get("datePublished")), source)
     found.offer("modified_raw", _text(article.get("dateModified")), source)
     found.offer("section", _first_text(article.get("articleSection")), source)
@@ -115,20 +162,28 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
         return None, ""
 
     for name, keys in (
-        ("title", ("og:title", "twitter:title")),
         ("description", ("og:description", "description", "twitter:description")),
         (
             "published_raw",
             (
                 "article:published_time",
+                "og:article:published_time",
                 "og:published_time",
+                "article.published",
+                "datepublished",
                 "pubdate",
                 "publishdate",
-                "date",
-                "dc.date",
-                "dc.date.issued",
-                "sailthru.date",
+                "publish-date",
+                "publish_date",
                 "parsely-pub-date",
+                "sailthru.date",
+                "dc.date.issued",
+                "dcterms.issued",
+                "dc.date",
+                "dcterms.date",
+                "citation_publication_date",
+                "citation_date",
+                "date",
             ),
         ),
         ("modified_raw", ("article:modified_time", "og:updated_time", "last-modified")),
@@ -138,14 +193,12 @@ def _from_meta(found: Metadata, meta: dict[str, list[str]]) -> None:
         ("og_url", ("og:url",)),
         ("language", ("og:locale", "content-language", "language", "dc.language")),
     ):
+        if name in DATE_FIELDS:  # the next tag when one does not parse
+            for key in keys:
+                found.offer(name, meta.get(key, [None])[0], f"meta:{key}")
+            continue
         value, key = first(*keys)
         found.offer(name, value, f"meta:{key}")
-    authors = [
-        a
-        for a in meta.get("author", []) + meta.get("article:author", [])
-        if not a.startswith(("http://", "https://"))
-    ]
-    found.offer("authors", _split_names(authors), "meta:author")
     found.offer("tags", meta.get("article:tag"), "meta:article:tag")
     keywords, key = first("keywords", "news_keywords")
     found.offer("tags", _keywords(keywords), f"meta:{key}")
@@ -156,17 +209,17 @@ def _from_markup(found: Metadata, document: lxml_html.HtmlElement) -> None:
     found.offer("language", language, "html:lang")
     canonical = document.xpath('//link[@rel="canonical"]/@href')
     found.offer("canonical_raw", canonical[0].strip() if canonical else None, "link:canonical")
-    h1 = [_collapse(h.text_content()) for h in document.iter("h1")]
-    found.offer("title", next((h for h in h1 if h), None), "html:h1")
     page_title = document.findtext(".//title")
     found.offer("page_title", _collapse(page_title or ""), "html:title")
-    found.offer("title", _strip_site_suffix(_collapse(page_title or "")), "html:title")
     found.offer("site_name", _site_name_from_title(_collapse(page_title or "")), "html:title")
+    for element in document.xpath("//*[@itemprop='datePublished']"):
+        value = element.get("content") or element.get("datetime") or element.text_content()
+        found.offer("published_raw", _collapse(value), "html:itemprop")
     times = document.xpath("//article//time/@datetime | //time[@pubdate]/@datetime")
-    found.offer("published_raw", times[0].strip() if times else None, "html:time")
+    for value in times:
+        found.offer("published_raw", value.strip(), "html:time")
     found.offer("description", _standfirst(document), "html:standfirst")
     found.offer("published_raw", _date_line(document), "html:date-line")
-    found.offer("authors", _byline_names(document), "html:byline")
     found.offer("tags", _unique_texts(document.xpath('//a[@rel="tag"]')), "html:rel-tag")
     caption, credit = _lead_caption(document)
     found.offer("image_caption", caption, "html:figcaption")
@@ -217,39 +270,6 @@ def _date_line(document: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-def _byline_names(document: lxml_html.HtmlElement) -> list[str]:
-    for element in document.xpath(
-        "//*[@rel='author'] | //*[contains(@class, 'byline')] | //*[contains(@class, 'author')]"
-    ):
-        text = _collapse(element.text_content())
-        match = BYLINE_PATTERN.match(text)
-        if match:
-            return _split_names([match.group("names")])
-        if element.get("rel") == "author" and 0 < len(text) < 80:
-            return [text]
-    return []
-
-
-def _split_names(values: list[str]) -> list[str]:
-    names: list[str] = []
-    for value in values:
-        for part in re.split(r"\s*(?:,|;|\band\b|&)\s*", value):
-            part = re.sub(r"^by\s+", "", part.strip(), flags=re.IGNORECASE)
-            if part and part not in names and len(part) < 100:
-                names.append(part)
-    return names
-
-
-def _names(value: Any) -> list[str]:
-    entries = value if isinstance(value, list) else [value]
-    names: list[str] = []
-    for entry in entries:
-        name = entry.get("name") if isinstance(entry, dict) else entry
-        if isinstance(name, str):
-            names.extend(n for n in _split_names([name]) if n not in names)
-    return names
-
-
 def _keywords(value: Any) -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
@@ -273,7 +293,7 @@ def _id_of(value: Any) -> Any:
 def _text(value: Any) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value))
-    return _collapse(value) or None if isinstance(value, str) else None
+    return clean(value) or None if isinstance(value, str) else None
 
 
 def _first_text(value: Any) -> str | None:
@@ -291,16 +311,11 @@ def _unique_texts(elements: list[Any]) -> list[str]:
 
 def _collapse(text: str) -> str:
     # The page was parsed with non-breaking spaces as a stand-in (see crawler.extract.page).
-    return " ".join(text.replace(NBSP_STAND_IN, " ").split())
+    return collapse(text)
 
 
 def _title_parts(page_title: str) -> list[str]:
     return [part for part in TITLE_SEPARATORS.split(page_title) if part]
-
-
-def _strip_site_suffix(page_title: str) -> str | None:
-    parts = _title_parts(page_title)
-    return parts[0] if parts else None
 
 
 def _site_name_from_title(page_title: str) -> str | None:
