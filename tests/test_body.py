@@ -8,6 +8,7 @@ from crawler.extract.body import (
     choose_text,
     clean_paragraphs,
     extract_body,
+    is_paragraph_of_text,
     misses_prose,
     page_prose,
 )
@@ -175,3 +176,19 @@ def test_page_prose_is_the_long_paragraphs_of_the_page() -> None:
     page = parse_page(html)
     assert page is not None
     assert page_prose(page.document) == [long_text.strip()]
+
+
+def test_a_pull_quote_caption_does_not_remove_its_paragraph() -> None:
+    quote = "Excessive force has accelerated and magnified these protests across the city."
+    html = (
+        "<html><body><figure><img src='a.jpg'><figcaption>"
+        f"{quote}</figcaption></figure><p>{quote} And it went on.</p></body></html>"
+    )
+    page = parse_page(html)
+    assert page is not None
+    assert is_paragraph_of_text(page.document, quote)
+    caption_only = parse_page(
+        f"<html><body><figure><figcaption>{quote}</figcaption></figure></body></html>"
+    )
+    assert caption_only is not None
+    assert not is_paragraph_of_text(caption_only.document, quote)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from lxml.html import document_fromstring
 
 from crawler.extract.metadata import read_metadata
-from crawler.extract.titles import site_keys, strip_site
+from crawler.extract.titles import names_site, site_keys, strip_site
 
 
 def title_of(head: str, body: str = "", url: str = "https://www.example-news.com/a") -> tuple:
@@ -68,3 +68,14 @@ def test_news_headline_repeated_by_the_social_card_wins_over_the_h1() -> None:
     )
     body = "<h1>Live: harbor fire crews hold the line overnight</h1>"
     assert title_of(head, body) == ("Harbor fire: crews hold the line", "json-ld")
+
+
+def test_a_headline_opening_with_the_site_name_is_not_the_site() -> None:
+    keys = site_keys(["The Guardian"], "https://www.theguardian.com/story")
+    assert names_site("The Guardian", keys)
+    assert names_site("The Guardian Weekly", keys)
+    assert not names_site("The Guardian view on Hong Kong", keys)
+    title = "The Guardian view on Hong Kong: a city on the brink | Editorial | The Guardian"
+    assert (
+        strip_site(title, keys) == "The Guardian view on Hong Kong: a city on the brink | Editorial"
+    )

@@ -108,6 +108,8 @@ def extract_body(
         return Body(text="")
     # Read before trafilatura takes the tree apart.
     prose = page_prose(parsed.document)
+    if caption and is_paragraph_of_text(parsed.document, caption):
+        caption = None  # a pull quote repeating a paragraph: the paragraph stays
     chosen = precise = _paragraphs(parsed, deepcopy(parsed.document), url, precise=True)
     if misses_prose(precise, prose):
         balanced = _paragraphs(parsed, parsed.document, url, precise=False)
@@ -144,6 +146,25 @@ def page_prose(document: lxml_html.HtmlElement) -> list[str]:
     """The page's long paragraphs: the text of each ``<p>`` of ``PROSE_CHARS`` or more."""
     texts = (" ".join(p.text_content().split()) for p in document.iter("p"))
     return [text for text in texts if len(text) >= PROSE_CHARS]
+
+
+def is_paragraph_of_text(document: lxml_html.HtmlElement, text: str) -> bool:
+    """Whether a ``<p>`` outside every figure and caption opens with ``text``.
+
+    Such a caption is a pull quote of the article, and the paragraph it quotes is the
+    article's, however alike the two are (``_is_caption`` would take one for the other).
+    """
+    wanted = _key(text)
+    for paragraph in document.iter("p"):
+        if not _key(paragraph.text_content()).startswith(wanted):
+            continue
+        if not any(_is_figure(ancestor) for ancestor in paragraph.iterancestors()):
+            return True
+    return False
+
+
+def _is_figure(element: lxml_html.HtmlElement) -> bool:
+    return element.tag in ("figure", "figcaption") or "caption" in (element.get("class") or "")
 
 
 def misses_prose(precise: list[str], prose: list[str]) -> bool:

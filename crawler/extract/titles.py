@@ -49,13 +49,29 @@ def site_keys(names: Iterable[str | None], url: str | None) -> set[str]:
 
 
 def names_site(text: str, keys: set[str]) -> bool:
-    """Whether ``text`` is the site's name (or its host name, or starts with it)."""
+    """Whether ``text`` is the site's name, or it and one word more ("Golem.de", "BBC News").
+
+    A longer text that opens with the site's name is a headline about it ("The Guardian view
+    on ..."), not the name.
+    """
     part = key(text)
     if not part:
         return False
     return any(
-        part == site or (len(site) >= MIN_PREFIX_KEY and part.startswith(site)) for site in keys
+        part == site or (len(site) >= MIN_PREFIX_KEY and _opens_with(words(text), site))
+        for site in keys
     )
+
+
+def _opens_with(text_words: list[str], site: str) -> bool:
+    """Whether the words open with the site's key and at most one word follows."""
+    for count in range(1, len(text_words) + 1):
+        opening = key("".join(text_words[:count]))
+        if opening == site:
+            return len(text_words) - count <= 1
+        if len(opening) > len(site):
+            return False
+    return False
 
 
 def strip_site(title: str, keys: set[str]) -> str:
