@@ -128,6 +128,7 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "days (default 14), site (default all), now (ISO 8601; default the "
                         "current time). The same query as `newsarchive stats --health`.",
                         "sql": HEALTH_SQL,
+                        "hide_sql": True,
                     },
                 },
             }
