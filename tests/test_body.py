@@ -11,6 +11,7 @@ from crawler.extract.body import (
     is_paragraph_of_text,
     misses_prose,
     page_prose,
+    repeats_body,
 )
 from crawler.extract.page import parse_page
 
@@ -192,3 +193,10 @@ def test_a_pull_quote_caption_does_not_remove_its_paragraph() -> None:
     )
     assert caption_only is not None
     assert not is_paragraph_of_text(caption_only.document, quote)
+
+
+def test_a_description_cut_from_the_text_repeats_the_body() -> None:
+    body = "MEXICO CITY — Mexico's economy grew by 1.1% in the first quarter.\n\nMore text."
+    assert repeats_body("Mexico's economy grew by 1.1% in the first…", body)
+    assert not repeats_body("A standfirst written apart from the text.", body)
+    assert not repeats_body("Economy grew", body)  # too short to tell

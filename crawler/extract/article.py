@@ -16,7 +16,7 @@ from htmldate import find_date
 from crawler.extract import jsonld
 from crawler.extract.access import DEFAULT_MIN_BODY_CHARS, decide_access, read_signals
 from crawler.extract.article_body import article_body_text, plausible_body, visible_text
-from crawler.extract.body import Body, clean_paragraphs, extract_body
+from crawler.extract.body import Body, clean_paragraphs, extract_body, repeats_body
 from crawler.extract.dates import near_day
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata, read_metadata
@@ -162,6 +162,11 @@ def extract_article(
         )
     }
     record["body"] = body.text
+    if record["description"] and repeats_body(record["description"], body.text):
+        # An excerpt of the text (a meta description cut from the first paragraph) is not a
+        # standfirst: the text already holds it, where the article has it.
+        record["description"] = None
+        metadata.sources.pop("description", None)
     record["source"] = body.source
     record["canonical_url"] = values.get("canonical_raw") or values.get("og_url")
     lead_image = {

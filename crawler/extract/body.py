@@ -244,6 +244,18 @@ def _lift_credit(kept: list[str]) -> str | None:
     return None
 
 
+def repeats_body(description: str, body: str) -> bool:
+    """Whether the words of ``description`` run, in order, somewhere in ``body``.
+
+    A description cut short ("... the council said …") matches without its last, cut word.
+    One of fewer than three words says too little to tell.
+    """
+    words = _key(description).split()
+    if description.rstrip().endswith(("…", "...")):
+        words = words[:-1]
+    return len(words) >= 3 and f" {' '.join(words)} " in f" {_key(body)} "
+
+
 def _is_caption(paragraph: str, caption: str) -> bool:
     key, caption_key = _key(paragraph), _key(caption)
     return key == caption_key or (len(caption_key) > 20 and key.startswith(caption_key))
