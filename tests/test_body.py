@@ -196,7 +196,12 @@ def test_a_pull_quote_caption_does_not_remove_its_paragraph() -> None:
 
 
 def test_a_description_cut_from_the_text_repeats_the_body() -> None:
-    body = "MEXICO CITY — Mexico's economy grew by 1.1% in the first quarter.\n\nMore text."
-    assert repeats_body("Mexico's economy grew by 1.1% in the first…", body)
-    assert not repeats_body("A standfirst written apart from the text.", body)
-    assert not repeats_body("Economy grew", body)  # too short to tell
+    first = (
+        "Mexico's economy grew by 1.1% in the first quarter of 2023, bringing growth to an "
+        "annualized rate of 3.8% compared to the same period of 2022, the institute said."
+    )
+    body = f"MEXICO CITY — {first}\n\nMore text."
+    assert repeats_body("Mexico's economy grew by 1.1% in the first quarter of 2023, bring…", body)
+    assert repeats_body(f"MEXICO CITY (AP) — {first}", body)  # the credit went to `source`
+    assert not repeats_body("A standfirst written apart from the text, as a dek is.", body)
+    assert not repeats_body("Economy grew fast", body)  # too short to tell

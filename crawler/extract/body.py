@@ -73,6 +73,8 @@ CREDIT_LINE = re.compile(
 # balanced text's words, or the paragraphs only the balanced text holds that are at least
 # ``PROSE_CHARS`` long make up more than ``PROSE_SHARE`` of the balanced text.
 MIN_PRECISE_SHARE = 0.5
+# ``repeats_body``: share of a description's four-word runs the body must hold.
+REPEATED_SHARE = 0.8
 # ``misses_prose``: a precise text of fewer words is checked against the balanced one anyway.
 MIN_PRECISE_WORDS = 100
 PROSE_CHARS = 200
@@ -245,15 +247,21 @@ def _lift_credit(kept: list[str]) -> str | None:
 
 
 def repeats_body(description: str, body: str) -> bool:
-    """Whether the words of ``description`` run, in order, somewhere in ``body``.
+    """Whether the body holds the words of ``description``, in order, nearly all of them.
 
-    A description cut short ("... the council said …") matches without its last, cut word.
-    One of fewer than three words says too little to tell.
+    Compared as runs of four words, so that a description cut short (mid-word, or with
+    "…"), or one that keeps a credit the body's first paragraph gave up ("CITY (AP) —"),
+    still matches. One of fewer than four words says too little to tell.
     """
-    words = _key(description).split()
-    if description.rstrip().endswith(("…", "...")):
-        words = words[:-1]
-    return len(words) >= 3 and f" {' '.join(words)} " in f" {_key(body)} "
+    wanted = _runs(_key(description).split())
+    if not wanted:
+        return False
+    held = _runs(_key(body).split())
+    return sum(run in held for run in wanted) >= REPEATED_SHARE * len(wanted)
+
+
+def _runs(words: list[str], size: int = 4) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 def _is_caption(paragraph: str, caption: str) -> bool:
