@@ -53,7 +53,9 @@ SET_OPTION = click.option(
     metavar="NAME=VALUE",
     help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).",
 )
-VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+VERBOSE_OPTION = click.option(
+    "-v", "--verbose", is_flag=True, help="Show Scrapy's log, tracebacks included."
+)
 
 
 @click.group()
@@ -96,6 +98,9 @@ def crawl_sites(sites: list[Any], db_path: Path, settings: Any) -> int:
     with _archive_run(db_path):
         report = run_spiders([(NewsSpider, {"site": site}) for site in sites], settings)
     click.echo(report.summary())
+    for site in report.sites:
+        for line in site.failures:
+            click.echo(f"error {line}", err=True)
     click.echo(f"Browse it: newsarchive serve --db {db_path}")
     record_outcome(db_path, report, report.exit_code)
     return report.exit_code
@@ -333,7 +338,9 @@ def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...], ve
     values: dict[str, Any] = {
         "ARCHIVE_PATH": str(db_path),
         "ARCHIVE_SITES": str(sites_path),
-        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        # Without -v the command prints its own one-line reasons; Scrapy's log (tracebacks
+        # included) is for -v.
+        "LOG_LEVEL": "INFO" if verbose else "CRITICAL",
     }
     for override in overrides:
         name, separator, value = override.partition("=")

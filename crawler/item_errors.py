@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler import failures
+from crawler.log_formatter import item_url, one_line
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
     from typing_extensions import Self
 
 
@@ -26,6 +30,8 @@ class CountItemErrors:
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
         return extension
 
-    def item_error(self, *args: Any, **kwargs: Any) -> None:
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("archive/errors/item")
+        url = item_url(item) if item is not None else getattr(response, "url", "?")
+        failures.note(self.crawler, url, one_line(failure.value or Exception("an error")))

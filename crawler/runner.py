@@ -19,6 +19,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler import signals
 from crawler.archive import ArchiveError, open_archive, record_exit_code
+from crawler.failures import noted
 from crawler.stat_counts import total
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class SiteReport:
     finish_reason: str = ""
     problem: str = ""
     crawl_id: int | None = None
+    failures: list[str] = field(default_factory=list)  # "URL: reason" (crawler/failures.py)
 
     @property
     def stored(self) -> int:
@@ -66,6 +68,7 @@ class SiteReport:
             finish_reason=str(stats.get("finish_reason", "")),
             problem=problem,
             crawl_id=stats.get("archive/crawl_id"),
+            failures=noted(stats),
         )
 
 

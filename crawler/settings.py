@@ -77,5 +77,7 @@ ARCHIVE_STATS_FILE = ""  # write the final stats as JSON here (tests, monitoring
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# Scrapy's own formatter writes a dropped item, raw page included, into the log
+LOG_FORMATTER = "crawler.log_formatter.UrlOnlyLogFormatter"
 HTTPCACHE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy >= 2.19 listens on a local port otherwise

@@ -21,6 +21,7 @@ from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 
+from crawler import failures
 from crawler.sites import Site, SitesError, load_sites
 from crawler.urls import identity_url
 from spiders.pages import article_item, article_verdict, is_html
@@ -181,7 +182,9 @@ class NewsSpider(scrapy.Spider):
             self._count("archive/forbidden_by_robots")  # a link into a disallowed path
             return
         self._count(f"archive/errors/{type(error).__name__}")
-        self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+        why = failures.reason(failure)
+        failures.note(self.crawler, request.url, why)
+        self.logger.warning("Failed %s: %s", request.url, why)
 
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None

@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 import scrapy
 from scrapy.http import TextResponse
 
+from crawler import failures
+from crawler.middlewares.robots_fail_closed import robots_stat
 from crawler.sites import Site, site_for_url
 from spiders.pages import article_item, header, is_html
 
@@ -61,12 +63,10 @@ class UrlsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         url = request.meta.get("archive_url", request.url)
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            self.failures[url] = f"HTTP {response.status}"
-        else:
-            self.failures[url] = failure.getErrorMessage() or type(failure.value).__name__
         assert self.crawler.stats is not None
+        # A URL refused because its host's robots.txt could not be read: say why it could not.
+        why = self.crawler.stats.get_value(robots_stat(urlparse(request.url).netloc))
+        self.failures[url] = str(why) if why else failures.reason(failure)
         self.crawler.stats.inc_value(f"archive/errors/{type(failure.value).__name__}")
 
 

@@ -223,7 +223,9 @@ def test_robots_txt_server_error_fails_closed_but_missing_robots_allows(
     fetched = {hit.path for hit in paper.requests} - {"/robots.txt"}
     if status == 503:
         assert fetched == set()  # not even the start page
-        assert "assume complete disallow" in result.stderr
+        assert result.stderr == (
+            f"error {paper.base_url}/: HTTP 503 (robots.txt could not be fetched)\n"
+        )
     else:  # no robots.txt: everything allowed (and no Sitemap: line, so 7 of the 8 articles)
         assert "/private/" in fetched
 
@@ -241,7 +243,10 @@ def test_robots_txt_unreachable_fails_closed(tmp_path, archive_path):
         "crawl", "--sites", str(sites), "--db", str(archive_path), "-s", "RETRY_TIMES=0"
     )
     assert result.returncode == 1
-    assert f"Not crawling {blog_url.removeprefix('http://')}" in result.stderr
+    assert (
+        result.stderr
+        == f"error {blog_url}/: connection refused (robots.txt could not be fetched)\n"
+    )
 
 
 def test_tracking_parameters_do_not_make_another_article(fixture_sites, archive_path):

@@ -7,6 +7,10 @@ or a network failure): assume complete disallow. A 4xx ("there is no robots.txt"
 everything, as the RFC says. A host crawled fail-closed is counted as an error of the run
 (``archive/errors/robots_unavailable``), so the crawl reports itself failed or partly done
 rather than done, and the next run tries again.
+
+The reason (connection refused, DNS lookup failed, HTTP 503) is kept per host in the stats
+(``archive/robots_unavailable/<host>``) and as a failure line: a URL refused because its host's
+robots.txt could not be read is reported with that reason, not as "Forbidden by robots.txt".
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
+from crawler import failures
+
 if TYPE_CHECKING:
     from scrapy.http import Request, Response
+    from scrapy.robotstxt import RobotParser
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +36,26 @@ DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
 class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    _schemes: dict[str, str]
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        """Remember each host's scheme, so a failure names the site's real URL."""
+        if not hasattr(self, "_schemes"):
+            self._schemes = {}
+        parts = urlparse_cached(request)
+        self._schemes.setdefault(parts.netloc, parts.scheme)
+        return await super().robot_parser(request)
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
-            self._fail_closed(netloc, f"robots.txt answered HTTP {response.status}")
+            self._fail_closed(netloc, f"HTTP {response.status} (robots.txt could not be fetched)")
             response = response.replace(body=DISALLOW_ALL)
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         if not isinstance(exc, IgnoreRequest):
             self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-        self._fail_closed(netloc, f"robots.txt could not be fetched: {exc}")
+        self._fail_closed(netloc, f"{failures.reason(exc)} (robots.txt could not be fetched)")
         parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
         waiting = self._parsers[netloc]
         self._parsers[netloc] = parser
@@ -47,3 +65,11 @@ class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
     def _fail_closed(self, netloc: str, why: str) -> None:
         logger.error("Not crawling %s: %s (RFC 9309: assume complete disallow)", netloc, why)
         self._stats.inc_value("archive/errors/robots_unavailable")
+        self._stats.set_value(robots_stat(netloc), why)
+        scheme = getattr(self, "_schemes", {}).get(netloc, "http")
+        failures.note(self.crawler, f"{scheme}://{netloc}/", why)
+
+
+def robots_stat(netloc: str) -> str:
+    """The stats key holding why ``netloc`` is not crawled, when its robots.txt failed."""
+    return f"archive/robots_unavailable/{netloc}"
