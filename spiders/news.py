@@ -11,11 +11,12 @@ the Google News block (``news:publication_date``, ``news:title``) comes through 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -43,21 +44,39 @@ MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, site: Site, **kwargs: Any) -> None:
+    site: Site
+
+    def __init__(self, site: Site | None, problem: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.site = site
-        self.allowed_domains = list(site.allowed_domains)
+        self.problem = problem
+        if site is not None:
+            self.site = site
+            self.allowed_domains = list(site.allowed_domains)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """The spider of the site named by ``-a site=SLUG`` (or given by ``newsarchive crawl``).
+
+        A missing or unknown slug, or a sites file that cannot be read, is kept as the spider's
+        ``problem`` and ends the crawl in ``start()`` with one log line: raised here, it would
+        surface from ``scrapy crawl`` as an asyncio "Task exception was never retrieved".
+        """
         site = kwargs.pop("site", None)
+        problem = ""
         if not isinstance(site, Site):
-            site = _load_site(crawler.settings.get("ARCHIVE_SITES"), site)
-        spider = super().from_crawler(crawler, *args, site=site, **kwargs)
-        apply_site_settings(crawler, site)
+            try:
+                site = _load_site(crawler.settings.get("ARCHIVE_SITES"), site)
+            except SitesError as error:
+                site, problem = None, str(error)
+        spider = super().from_crawler(crawler, *args, site=site, problem=problem, **kwargs)
+        if site is not None:
+            apply_site_settings(crawler, site)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.problem:
+            self.logger.error("Not crawling: %s", self.problem)
+            raise CloseSpider("bad_site_argument")
         for url in self.site.feeds:
             yield self._request(url, self.parse_feed)
         for url in self.site.sitemaps:
@@ -207,6 +226,8 @@ def apply_site_settings(crawler: Crawler, site: Site) -> None:
 def _load_site(path: str, slug: str | None) -> Site:
     if not slug:
         raise SitesError("give the site to crawl: -a site=SLUG")
+    if not Path(path).exists():  # load_sites' advice names the newsarchive options
+        raise SitesError(f"{path}: no such file (give the sites file: -s ARCHIVE_SITES=FILE)")
     sites = load_sites(path)
     if slug not in sites:
         raise SitesError(f"{path}: no site {slug!r} (known: {', '.join(sorted(sites))})")
