@@ -33,10 +33,12 @@ class UrlOnlyLogFormatter(LogFormatter):
         spider: Spider,
     ) -> LogFormatterResult:
         result = super().dropped(item, exception, response, spider)
+        url = item_url(item)
+        reason = one_line(exception).removesuffix(f": {url}")  # a stage may name the URL too
         return {
             "level": result["level"],
             "msg": "Dropped %(url)s: %(reason)s",
-            "args": {"url": item_url(item), "reason": one_line(exception)},
+            "args": {"url": url, "reason": reason},
         }
 
     def item_error(
