@@ -175,3 +175,27 @@ def test_plain_scrapy_with_no_sites_file_names_the_setting(tmp_path):
         f"[news] ERROR: Not crawling: {missing}: no such file (give the sites file: "
         + "-s ARCHIVE_SITES=FILE)"
     ]
+
+
+ZONE_PAGE = (
+    '<html><head><meta property="article:published_time" content="2024-03-12 10:00 CEST">'
+    "</head><body><p>x</p></body></html>"
+)
+
+
+def test_a_zone_name_dateutil_does_not_know_warns_nothing_into_the_log():
+    import warnings
+
+    import lxml.html
+    from htmldate import find_date
+
+    from crawler.extract.article import _htmldate
+
+    with warnings.catch_warnings(record=True) as control:
+        warnings.simplefilter("always")
+        find_date(lxml.html.fromstring(ZONE_PAGE), url=DEAD, original_date=True)
+    assert [w.category.__name__ for w in control] == ["UnknownTimezoneWarning"]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert _htmldate(lxml.html.fromstring(ZONE_PAGE), DEAD, extensive=False) == "2024-03-12"
+    assert seen == []

@@ -9,8 +9,10 @@ the page gave them.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import TYPE_CHECKING, Any
 
+from dateutil.parser import UnknownTimezoneWarning
 from htmldate import find_date
 
 from crawler.extract import jsonld
@@ -48,10 +50,13 @@ def _htmldate(document: lxml_html.HtmlElement, url: str, *, extensive: bool) -> 
     dateparser) costs a third of the body's extraction, so it runs only where it decides:
     on pages whose markup states no date, and against a schema.org date not written in
     ISO 8601. htmldate copies a tree it is given before pruning it, so the shared tree
-    stays whole.
+    stays whole. htmldate hands strings to dateutil without zone names: a zone it does not
+    know ("CEST") warns, and the warning would reach the crawl log once per page.
     """
     try:
-        return find_date(document, url=url, original_date=True, extensive_search=extensive)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnknownTimezoneWarning)
+            return find_date(document, url=url, original_date=True, extensive_search=extensive)
     except (ValueError, TypeError):
         return None
 
