@@ -199,3 +199,24 @@ def test_a_zone_name_dateutil_does_not_know_warns_nothing_into_the_log():
         warnings.simplefilter("always")
         assert _htmldate(lxml.html.fromstring(ZONE_PAGE), DEAD, extensive=False) == "2024-03-12"
     assert seen == []
+
+
+def test_archive_of_a_server_that_never_answers_says_timed_out(archive_path):
+    with socket.socket() as silent:  # listens (the kernel completes the handshake), never reads
+        silent.bind(("127.0.0.5", 0))
+        silent.listen()
+        url = f"http://127.0.0.5:{silent.getsockname()[1]}/"
+        result = run_cli(
+            "archive",
+            url,
+            "--db",
+            str(archive_path),
+            "-s",
+            "DOWNLOAD_TIMEOUT=1",
+            "-s",
+            "RETRY_TIMES=0",
+            timeout=10,
+        )
+    assert result.returncode == 1
+    assert result.stdout == f"error     {url}: timed out (robots.txt could not be fetched)\n"
+    assert result.stderr == ""
