@@ -142,7 +142,10 @@ def archive(
     spider: Any = report.spiders[0] if report.spiders else None
     failures: dict[str, str] = getattr(spider, "failures", {})
     stored = {item["page"].requested_url: outcome for outcome, item in report.stored}
-    dropped = {item["page"].requested_url: reason for item, reason in report.dropped}
+    dropped = {  # validation names the URL in its reason; the line names it already
+        item["page"].requested_url: reason.removesuffix(f": {item.get('url')}")
+        for item, reason in report.dropped
+    }
     failed = 0
     for url in urls:
         outcome = stored.get(url)

@@ -85,6 +85,7 @@ def test_a_dropped_page_is_logged_as_its_url_and_reason_not_its_content(tmp_path
         url = server.url("/empty/")
         result = run_cli("archive", url, "--db", str(archive_path), "-v")
     assert result.returncode == 1
+    assert result.stdout == f"error     {url}: no_body\n"
     dropped = [line for line in result.stderr.splitlines() if "Dropped" in line]
     assert len(dropped) == 1
     assert dropped[0].endswith(f"[scrapy.core.scraper] WARNING: Dropped {url}: no_body")
