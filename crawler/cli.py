@@ -334,6 +334,7 @@ def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...], ve
         "ARCHIVE_PATH": str(db_path),
         "ARCHIVE_SITES": str(sites_path),
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "ARCHIVE_LOCK_HELD": True,  # _archive_run holds it for all the sites of the run
     }
     for override in overrides:
         name, separator, value = override.partition("=")
