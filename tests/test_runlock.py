@@ -78,28 +78,42 @@ def test_bare_scrapy_crawl_takes_the_lock_and_records_its_exit_code(
         assert conn.execute("select exit_code from crawls").fetchall() == [(3,)]
 
 
-def test_ctrl_c_says_so_at_once_stops_in_5_s_and_the_next_run_resumes(
-    fixture_sites, tmp_path, archive_path
-):
+def interrupt_slow_crawl(
+    fixture_sites, tmp_path: Path, db: Path, *settings: str
+) -> tuple[subprocess.Popen[str], str, float, float]:
+    """Crawl a slow blog, Ctrl-C after two article pages: (process, stdout, to message, to exit)."""
     sites = slow_blog_sites(fixture_sites, tmp_path, delay=0.5)
     blog = fixture_sites.servers["blog"]
     for post in (fixture_sites.root / "blog" / "posts").iterdir():
         blog.delays[f"/posts/{post.name}/"] = 1.0  # a slow site: pages stay in flight
     stderr_file = tmp_path / "stderr.txt"
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites), "--db", str(db)]
+    for setting in settings:
+        args += ["-s", setting]
     with stderr_file.open("w") as err:
-        args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites)]
-        crawl = subprocess.Popen(
-            [*args, "--db", str(archive_path)], stdout=subprocess.PIPE, stderr=err, text=True
-        )
+        crawl = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
         wait_for(lambda: len(post_hits(blog)) >= 2)
         interrupted = time.monotonic()
         crawl.send_signal(signal.SIGINT)
-        wait_for(lambda: MESSAGE in stderr_file.read_text(), timeout=1)
+        try:
+            wait_for(lambda: MESSAGE in stderr_file.read_text(), timeout=1)
+            said = time.monotonic() - interrupted
+        except AssertionError:
+            said = float("inf")
         stdout, _ = crawl.communicate(timeout=30)
-    seconds = time.monotonic() - interrupted
+    return crawl, stdout + stderr_file.read_text(), said, time.monotonic() - interrupted
 
-    assert crawl.returncode == 3, stdout + stderr_file.read_text()
+
+def test_ctrl_c_says_so_at_once_stops_in_5_s_and_the_next_run_resumes(
+    fixture_sites, tmp_path, archive_path
+):
+    blog = fixture_sites.servers["blog"]
+    crawl, output, said, seconds = interrupt_slow_crawl(fixture_sites, tmp_path, archive_path)
+    sites = tmp_path / "slow.toml"
+
+    assert said < 1
     assert seconds < 5
+    assert crawl.returncode == 3, output
     first = post_hits(blog)
     assert count(archive_path, "select count(*) from articles") == len(first) < BLOG_ARTICLES
     job = tmp_path / "archive.db.jobs" / "blog"
@@ -140,3 +154,17 @@ def test_after_a_kill_the_next_run_discards_the_job_folder(fixture_sites, tmp_pa
     with sqlite3.connect(archive_path) as conn:
         assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
     assert not job.exists()
+
+
+def test_without_the_extension_scrapy_fetches_the_queued_pages_after_ctrl_c(
+    fixture_sites, tmp_path, archive_path
+):
+    """Negative control: Scrapy alone says nothing and fetches what waits in the downloader."""
+    without = 'EXTENSIONS={"crawler.extensions.interrupt.InterruptPromptly": null}'
+    crawl, output, said, seconds = interrupt_slow_crawl(
+        fixture_sites, tmp_path, archive_path, without
+    )
+    assert crawl.returncode == 3, output
+    assert said == float("inf")
+    assert count(archive_path, "select count(*) from articles") == BLOG_ARTICLES, output
+    assert seconds > 3  # four more slow pages, one at a time
