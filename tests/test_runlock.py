@@ -9,6 +9,8 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+import pytest
+
 from crawler.jobdir import MARKER
 from tests.conftest import run_cli
 from tests.test_faults import BLOG_ARTICLES, count, slow_blog_sites, start_crawl, wait_for
@@ -156,6 +158,7 @@ def test_after_a_kill_the_next_run_discards_the_job_folder(fixture_sites, tmp_pa
     assert not job.exists()
 
 
+@pytest.mark.slow  # about 13 s: Scrapy alone fetches four slow pages after the signal
 def test_without_the_extension_scrapy_fetches_the_queued_pages_after_ctrl_c(
     fixture_sites, tmp_path, archive_path
 ):
