@@ -348,6 +348,7 @@ def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...], ve
         # Without -v the command prints its own one-line reasons; Scrapy's log (tracebacks
         # included) is for -v.
         "LOG_LEVEL": "INFO" if verbose else "CRITICAL",
+        "ARCHIVE_LOCK_HELD": True,  # _archive_run holds it for all the sites of the run
     }
     for override in overrides:
         name, separator, value = override.partition("=")

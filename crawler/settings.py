@@ -11,6 +11,7 @@ from __future__ import annotations
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` with our exit codes (Scrapyd runs it)
 
 # --- Politeness -------------------------------------------------------------------------
 USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
@@ -61,6 +62,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.item_errors.CountItemErrors": 500,
     "crawler.stats_file.WriteStatsFile": 510,
+    "crawler.extensions.run_lock.ArchiveRunLock": 520,
+    "crawler.extensions.interrupt.InterruptPromptly": 530,
 }
 
 # --- Our own settings (read only in from_crawler) ----------------------------------------
@@ -71,6 +74,7 @@ ARCHIVE_FLUSH_SECONDS = 5.0  # write a partial batch once it is this old
 ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are archived with access = "truncated"
 ARCHIVE_BUSY_TIMEOUT_MS = 5000
 ARCHIVE_SYNCHRONOUS = "NORMAL"
+ARCHIVE_LOCK_HELD = False  # True: the caller holds <db>.lock already (newsarchive crawl)
 ARCHIVE_STATS_FILE = ""  # write the final stats as JSON here (tests, monitoring)
 
 # --- Plumbing ----------------------------------------------------------------------------

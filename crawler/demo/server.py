@@ -48,6 +48,8 @@ class SiteServer:
         # Paths answered with this status (and an empty body) instead of their file: tests
         # make a page vanish (404, 410) or a server fail (503) with it.
         self.statuses: dict[str, int] = {}
+        # Seconds to wait before answering these paths: a slow site, for interrupt tests.
+        self.delays: dict[str, float] = {}
         handler = _handler_for(self)
         # Raises OSError (EADDRINUSE) at once when the port is taken.
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -100,6 +102,7 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             server.requests.append(
                 Hit(urlparse(self.path).path, time.monotonic(), self.headers.get("User-Agent", ""))
             )
+            time.sleep(server.delays.get(urlparse(self.path).path, 0.0))
             status = server.statuses.get(urlparse(self.path).path)
             if status is not None:
                 self._send(status, b"", "text/html; charset=utf-8")

@@ -1,0 +1,1 @@
+"""Scrapy extensions of newsarchive, enabled in ``crawler/settings.py``."""
