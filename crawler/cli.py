@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import click
 
+from crawler import jobdir
 from crawler.archive import ArchiveError, ArchiveLocked, open_archive
 from crawler.archive.lock import run_lock
 from crawler.runner import (
@@ -97,6 +98,12 @@ def crawl_sites(sites: list[Any], db_path: Path, settings: Any) -> int:
     from spiders.news import NewsSpider
 
     with _archive_run(db_path):
+        for site in sites:
+            if jobdir.crashed(jobdir.job_dir(db_path, site.slug)):
+                click.echo(
+                    f"note: the previous run of {site.slug} did not stop cleanly: starting afresh",
+                    err=True,
+                )
         report = run_spiders([(NewsSpider, {"site": site}) for site in sites], settings)
     click.echo(report.summary())
     for site in report.sites:

@@ -26,6 +26,11 @@ def job_dir(archive_path: Path | str, site: str) -> Path:
     return Path(f"{archive_path}.jobs") / site
 
 
+def crashed(path: Path) -> bool:
+    """Whether the last run in ``path`` ended without stopping cleanly (killed, crashed)."""
+    return (path / MARKER).exists()
+
+
 def begin(path: Path) -> bool:
     """Prepare ``path`` for a run; return True when an interrupted run is being resumed.
 
@@ -33,7 +38,7 @@ def begin(path: Path) -> bool:
     crashed): its folder is discarded rather than trusted.
     """
     resumed = False
-    if (path / MARKER).exists():
+    if crashed(path):
         logger.warning("The previous run in %s did not stop cleanly: starting afresh", path)
         shutil.rmtree(path, ignore_errors=True)
     elif path.is_dir() and any(path.iterdir()):
