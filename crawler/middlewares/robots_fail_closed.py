@@ -7,6 +7,9 @@ or a network failure): assume complete disallow. A 4xx ("there is no robots.txt"
 everything, as the RFC says. A host crawled fail-closed is counted as an error of the run
 (``archive/errors/robots_unavailable``), so the crawl reports itself failed or partly done
 rather than done, and the next run tries again.
+
+The robots.txt this middleware downloads also answers the spider's own request for it (the
+spider reads its ``Sitemap:`` lines), so each run fetches a robots.txt once, not twice.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
 
 logger = logging.getLogger(__name__)
@@ -28,7 +33,22 @@ DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
 class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._robots_responses: dict[str, Response] = {}  # robots.txt URL -> its 2xx answer
+
+    async def process_request(  # type: ignore[override]
+        self, request: Request, spider: Spider | None = None
+    ) -> Response | None:
+        await super().process_request(request)
+        if request.meta.get("dont_obey_robotstxt"):
+            return None
+        kept = self._robots_responses.get(request.url)
+        return kept.replace(request=request) if kept is not None else None
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if 200 <= response.status < 300:
+            self._robots_responses[response.url] = response
         if response.status >= 500:
             self._fail_closed(netloc, f"robots.txt answered HTTP {response.status}")
             response = response.replace(body=DISALLOW_ALL)
