@@ -100,7 +100,7 @@ class RunReport:
         """The lines a person reads after a run."""
         lines = [
             f"{r.site}: {r.new} new, {r.changed} changed, {r.unchanged} unchanged, "
-            f"{r.not_due} not due, "
+            + (f"{r.not_due} not due, " if r.not_due else "")
             + (f"{r.gone} gone, " if r.gone else "")
             + f"{r.skipped} skipped as non-articles, {r.dropped} dropped, {r.errors} errors"
             + (f" ({r.problem})" if r.problem else "")
@@ -108,8 +108,9 @@ class RunReport:
         ]
         lines.append(
             f"articles: {self.total('new')} new, {self.total('changed')} changed, "
-            f"{self.total('unchanged')} unchanged, {self.total('not_due')} not due; "
-            f"pages skipped as non-articles: {self.total('skipped')}; "
+            f"{self.total('unchanged')} unchanged"
+            + (f", {self.total('not_due')} not due" if self.total("not_due") else "")
+            + f"; pages skipped as non-articles: {self.total('skipped')}; "
             f"errors: {self.total('errors')}; seconds: {self.seconds:.1f}"
         )
         return "\n".join(lines)

@@ -95,7 +95,8 @@ def test_due_articles_are_checked_conditionally_and_a_304_marks_them_seen(
 
     stdout = crawl(fixture_sites, archive_path, MONTH_LATER, "blog")
 
-    assert "blog: 0 new, 0 changed, 6 unchanged, 0 not due" in stdout
+    assert "blog: 0 new, 0 changed, 6 unchanged, " in stdout
+    assert "not due" not in stdout
     revisits = [hit for hit in blog.requests if hit.path in posts]
     assert sorted(hit.path for hit in revisits) == sorted(posts)  # each post once
     assert all(hit.if_none_match.startswith('"') for hit in revisits)
