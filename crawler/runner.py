@@ -42,6 +42,8 @@ class SiteReport:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    not_due: int = 0  # known articles listed but not due for a check: not fetched
+    gone: int = 0
     skipped: int = 0
     dropped: int = 0
     errors: int = 0
@@ -62,6 +64,8 @@ class SiteReport:
             new=int(stats.get("archive/articles/new", 0)),
             changed=int(stats.get("archive/articles/changed", 0)),
             unchanged=int(stats.get("archive/articles/unchanged", 0)),
+            not_due=int(stats.get("archive/revisit/not_due", 0)),
+            gone=int(stats.get("archive/articles/gone", 0)),
             skipped=total(stats, "archive/skipped/"),
             dropped=total(stats, "archive/dropped/"),
             errors=total(stats, "archive/errors/"),
@@ -99,15 +103,18 @@ class RunReport:
         """The lines a person reads after a run."""
         lines = [
             f"{r.site}: {r.new} new, {r.changed} changed, {r.unchanged} unchanged, "
-            f"{r.skipped} skipped as non-articles, {r.dropped} dropped, {r.errors} errors"
+            + (f"{r.not_due} not due, " if r.not_due else "")
+            + (f"{r.gone} gone, " if r.gone else "")
+            + f"{r.skipped} skipped as non-articles, {r.dropped} dropped, {r.errors} errors"
             + (f" ({r.problem})" if r.problem else "")
             for r in self.sites
         ]
         lines.append(
             f"articles: {self.total('new')} new, {self.total('changed')} changed, "
-            f"{self.total('unchanged')} unchanged; pages skipped as non-articles: "
-            f"{self.total('skipped')}; errors: {self.total('errors')}; "
-            f"seconds: {self.seconds:.1f}"
+            f"{self.total('unchanged')} unchanged"
+            + (f", {self.total('not_due')} not due" if self.total("not_due") else "")
+            + f"; pages skipped as non-articles: {self.total('skipped')}; "
+            f"errors: {self.total('errors')}; seconds: {self.seconds:.1f}"
         )
         return "\n".join(lines)
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.extract.selectors import SelectorConfigError, SiteSelectors, compile_selectors
 from crawler.extract.templates import DEFAULT_MIN_PAGES, DEFAULT_SHARE
+from crawler.revisit import DEFAULT_POLICY, RevisitError, RevisitPolicy, parse_policy
 from crawler.urls import host_of
 
 if sys.version_info >= (3, 11):
@@ -34,6 +35,7 @@ DEFAULTABLE_KEYS = {
     "timezone",
     "template_share",
     "template_min_pages",
+    "revisit",
 }
 SITE_KEYS = {
     "name",
@@ -69,6 +71,7 @@ class Site:
     template_share: float = DEFAULT_SHARE
     template_min_pages: int = DEFAULT_MIN_PAGES
     selectors: SiteSelectors = field(default_factory=SiteSelectors)
+    revisit: RevisitPolicy = DEFAULT_POLICY
     allow_patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
     deny_patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 
@@ -189,6 +192,10 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
     min_pages = merged.get("template_min_pages", DEFAULT_MIN_PAGES)
     if isinstance(min_pages, bool) or not isinstance(min_pages, int) or min_pages < 2:
         raise fail("template_min_pages", f"{min_pages!r} is not a whole number of pages, 2 or more")
+    try:
+        revisit = parse_policy(merged["revisit"]) if "revisit" in merged else DEFAULT_POLICY
+    except RevisitError as error:
+        raise fail("revisit", str(error)) from None
     # Per-site only (not in [defaults]): a selector describes one site's markup.
     try:
         selectors = compile_selectors(table.get("selectors", {}))
@@ -212,6 +219,7 @@ def _parse_site(slug: str, table: Any, defaults: dict[str, Any], source: str) ->
         template_share=float(share),
         template_min_pages=min_pages,
         selectors=selectors,
+        revisit=revisit,
         allow_patterns=patterns["allow"],
         deny_patterns=patterns["deny"],
     )

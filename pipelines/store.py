@@ -20,9 +20,11 @@ from scrapy.exceptions import CloseSpider
 
 from crawler import signals
 from crawler.archive import ArchiveError, ArchiveLocked, finish_crawl, open_archive, start_crawl
+from crawler.archive.reads import revisit_plan
 from crawler.archive.writes import store_articles
 from crawler.clock import now_iso
 from crawler.items import ARTICLE_COLUMNS
+from crawler.revisit import DEFAULT_POLICY
 from crawler.stat_counts import total
 from crawler.urls import identity_url
 
@@ -68,6 +70,7 @@ class StoreArticlePipeline:
         self.db: sqlite_utils.Database | None = None
         self.crawl_id: int | None = None
         self.pending: list[Any] = []
+        self.pending_checks: list[dict[str, Any]] = []
         self.oldest_pending = 0.0
         self.failed: str | None = None
 
@@ -84,6 +87,7 @@ class StoreArticlePipeline:
         )
         crawler.signals.connect(pipeline.spider_idle, signal=scrapy_signals.spider_idle)
         crawler.signals.connect(pipeline.spider_closed, signal=scrapy_signals.spider_closed)
+        crawler.signals.connect(pipeline.article_checked, signal=signals.article_checked)
         return pipeline
 
     def open_spider(self) -> None:
@@ -95,6 +99,12 @@ class StoreArticlePipeline:
                 self.db, site=self._site_label(), command=self._command(), started_at=now_iso()
             )
             self._stats().set_value("archive/crawl_id", self.crawl_id)
+            site = self._site_label()
+            self.crawler.signals.send_catch_log(
+                signals.revisit_plan,
+                site=site,
+                plan=revisit_plan(self.db, site=site, now=now_iso()),
+            )
         except ArchiveError as error:
             self._stats().set_value("archive/problem", str(error))
             self._stats().inc_value("archive/errors/archive_open")
@@ -103,26 +113,40 @@ class StoreArticlePipeline:
     def process_item(self, item: Any) -> Any:
         if self.failed:
             return item  # the spider is closing; the article was not stored (counted below)
-        if not self.pending:
+        self._queue(self.pending, item)
+        return item
+
+    def article_checked(self, check: dict[str, Any]) -> None:
+        """A revisit that brought no new content (304, gone): written with the next batch."""
+        if not self.failed:
+            self._queue(self.pending_checks, check)
+
+    def _queue(self, queue: list[Any], entry: Any) -> None:
+        if not self.pending and not self.pending_checks:
             self.oldest_pending = time.monotonic()
-        self.pending.append(item)
+        queue.append(entry)
         if (
-            len(self.pending) >= self.batch_size
+            len(self.pending) + len(self.pending_checks) >= self.batch_size
             or time.monotonic() - self.oldest_pending >= self.flush_seconds
         ):
             self.flush()
-        return item
 
     def spider_idle(self) -> None:
         self.flush()
 
     def flush(self) -> None:
-        if not self.pending or self.db is None or self.failed:
+        if (not self.pending and not self.pending_checks) or self.db is None or self.failed:
             return
         batch, self.pending = self.pending, []
+        checks, self.pending_checks = self.pending_checks, []
         stats = self._stats()
         try:
-            outcomes = store_articles(self.db, [archive_record(item) for item in batch])
+            outcomes = store_articles(
+                self.db,
+                [archive_record(item) for item in batch],
+                checks,
+                interval_for=self._policy().interval,
+            )
         except ArchiveLocked as error:
             self._fail("archive_locked", error, len(batch))
             return
@@ -130,6 +154,10 @@ class StoreArticlePipeline:
         except Exception as error:  # noqa: BLE001
             self._fail("archive_write_failed", error, len(batch))
             return
+        for outcome in outcomes[len(batch) :]:
+            # A 304 is an article seen unchanged, as a full fetch of the same content is.
+            stats.inc_value(f"archive/articles/{outcome.outcome}")
+            stats.inc_value(f"archive/revisit/{outcome.outcome}")
         for item, outcome in zip(batch, outcomes, strict=False):
             adapter = ItemAdapter(item)
             adapter["id"], adapter["version"] = outcome.article_id, outcome.version
@@ -176,6 +204,11 @@ class StoreArticlePipeline:
     def _stats(self) -> Any:
         assert self.crawler.stats is not None
         return self.crawler.stats
+
+    def _policy(self) -> Any:
+        """The revisit policy of the site crawled (sites.toml ``revisit``), or the default."""
+        site = getattr(self.crawler.spider, "site", None)
+        return getattr(site, "revisit", None) or DEFAULT_POLICY
 
     def _site_label(self) -> str:
         spider = self.crawler.spider

@@ -7,22 +7,33 @@ through ``newsarchive crawl``.
 Feeds and sitemaps are parsed here with parsel rather than Scrapy's ``SitemapSpider`` because
 one spider needs all three discovery paths, and Scrapy's sitemap parser keeps only flat fields:
 the Google News block (``news:publication_date``, ``news:title``) comes through empty.
+
+Incremental crawls: feeds, sitemaps and section pages are fetched every run; a known article is
+fetched only when the archive's schedule says it is due, or when a feed or sitemap dates it
+after our last fetch, and then conditionally (``If-None-Match`` / ``If-Modified-Since``). The
+spider never reads the archive: the store stage opens it and hands over the site's revisit plan
+(``crawler.signals.revisit_plan``) before the first request. What a revisit finds without new
+content (a 304, a page gone) goes back the same way (``crawler.signals.article_checked``).
 """
 
 from __future__ import annotations
 
+import email.utils
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
 
 import scrapy
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy import signals as scrapy_signals
+from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 
-from crawler import failures
+from crawler import failures, signals
+from crawler.clock import now_iso
 from crawler.sites import Site, SitesError, load_sites
 from crawler.urls import identity_url
 from spiders.pages import article_item, article_verdict, is_html
@@ -39,6 +50,11 @@ if TYPE_CHECKING:
 # "most read" box would otherwise pull the crawl across the whole site.
 LINK_XPATH = "//a[@href]/@href"
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+# A revisit handles these itself: 304 (not modified), a page gone, and redirects, which are
+# not followed blindly because a redirect to the home page or off-site means the article is gone.
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+GONE_STATUSES = (404, 410)
+REVISIT_STATUSES = [304, *GONE_STATUSES, *REDIRECT_STATUSES]
 
 
 class NewsSpider(scrapy.Spider):
@@ -52,6 +68,12 @@ class NewsSpider(scrapy.Spider):
         if site is not None:
             self.site = site
             self.allowed_domains = list(site.allowed_domains)
+        # Known URL (every alias) -> its revisit plan row; empty when no archive handed one.
+        self.known: dict[str, dict[str, Any]] = {}
+        # Known articles listed this run but left for later, and those checked: an article
+        # linked from a section page (not due) and a sitemap (newer lastmod) was checked.
+        self.not_due: set[int] = set()
+        self.revisited: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -71,7 +93,14 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, site=site, problem=problem, **kwargs)
         if site is not None:
             apply_site_settings(crawler, site)
+            crawler.signals.connect(spider.take_plan, signal=signals.revisit_plan)
+            crawler.signals.connect(spider.check_unlisted, signal=scrapy_signals.spider_idle)
         return spider
+
+    def take_plan(self, site: str, plan: list[dict[str, Any]]) -> None:
+        """The archive's revisit plan for this site (sent by the store stage on opening)."""
+        if site == self.site.slug:
+            self.known = {row["known_url"]: row for row in plan}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.problem:
@@ -87,6 +116,24 @@ class NewsSpider(scrapy.Spider):
             yield self._request(urljoin(root, "/robots.txt"), self.parse_robots)
         for url in self.site.start_urls:
             yield self._request(url, self.parse_page, meta={"listing": True})
+
+    def check_unlisted(self) -> None:
+        """On idle: check the due articles that no feed, sitemap or page of this run listed.
+
+        They wait until discovery is done so that a listed article is requested with what its
+        listing says (a feed or news-sitemap date is the fallback for ``published``).
+        """
+        assert self.crawler.engine is not None
+        due = {row["article_id"]: row for row in self.known.values() if row["due"]}
+        pending = [
+            row
+            for article_id, row in sorted(due.items())
+            if article_id not in self.revisited and self.site.may_visit(row["url"])
+        ]
+        for row in pending:
+            self.crawler.engine.crawl(self._revisit(row, {}))
+        if pending:
+            raise DontCloseSpider
 
     def _request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)
@@ -139,6 +186,7 @@ class NewsSpider(scrapy.Spider):
             url = response.urljoin(loc.strip())
             if self.site.owns(url):
                 yield self._request(url, self.parse_sitemap)
+        entries = []
         for entry in selector.xpath("//urlset/url"):
             loc = (entry.xpath("loc/text()").get() or "").strip()
             if not loc:
@@ -150,7 +198,12 @@ class NewsSpider(scrapy.Spider):
                 "published_raw": (news_date or "").strip(),
                 "lastmod": (entry.xpath("lastmod/text()").get() or "").strip(),
             }
-            yield from self._article_request(response.urljoin(loc), hints)
+            entries.append((response.urljoin(loc), hints))
+        # Newest first: on a large sitemap the fresh stories should not wait behind the archive.
+        entries.sort(key=lambda entry: _hint_date(entry[1]) or _EPOCH, reverse=True)
+        for rank, (url, hints) in enumerate(entries):
+            for request in self._article_request(url, hints):
+                yield request.replace(priority=len(entries) - rank)
 
     def _article_request(self, url: str, hints: dict[str, str]) -> Iterator[scrapy.Request]:
         """A request for a URL that a feed or sitemap lists; ``listed_by`` says which kind.
@@ -161,9 +214,90 @@ class NewsSpider(scrapy.Spider):
         url = identity_url(url)
         if self.site.may_visit(url):
             kept = {key: value for key, value in hints.items() if value}
+            known = self.known.get(url)
+            if known is not None:
+                yield from self._known_article(known, kept)
+                return
             yield self._request(
                 url, self.parse_page, meta={"hints": kept, "listed_by": hints["via"]}
             )
+
+    def _known_article(self, row: dict[str, Any], hints: dict[str, str]) -> Iterator[Any]:
+        """A link to an archived article: checked when due, or when listed as newer than ours.
+
+        A feed or sitemap date after our last fetch means the site says it changed since; a
+        link with no such date waits for the schedule.
+        """
+        listed = _hint_date(hints)
+        checked = _parse_date(row["last_checked"])
+        if row["due"] or (listed is not None and checked is not None and listed > checked):
+            yield self._revisit(row, hints)
+        else:
+            self.not_due.add(row["article_id"])
+            self._count_not_due()
+
+    def _count_not_due(self) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("archive/revisit/not_due", len(self.not_due - self.revisited))
+
+    def _revisit(self, row: dict[str, Any], hints: dict[str, str]) -> scrapy.Request:
+        """A conditional request for a known article; ``parse_revisit`` reads the answer.
+
+        Redirects, 304 and 404/410 come to the spider (``handle_httpstatus_list``) rather than
+        being followed, retried or dropped by Scrapy's middlewares.
+        """
+        self.revisited.add(row["article_id"])
+        self._count_not_due()
+        headers = {}
+        if row.get("etag"):
+            headers["If-None-Match"] = row["etag"]
+        if row.get("last_modified"):
+            headers["If-Modified-Since"] = row["last_modified"]
+        meta = {
+            "hints": hints,
+            "listed_by": hints.get("via"),
+            "revisit": row["article_id"],
+            "dont_redirect": True,
+            "handle_httpstatus_list": REVISIT_STATUSES,
+        }
+        return self._request(row["url"], self.parse_revisit, headers=headers, meta=meta)
+
+    def parse_revisit(self, response: Response) -> Iterator[Any]:
+        """The answer to a revisit: 304 unchanged; 404/410 or a redirect away gone; else a page."""
+        status = response.status
+        if status == 304:
+            self._checked(response, "unchanged")
+            return
+        if status in GONE_STATUSES:
+            self._checked(response, "gone")
+            return
+        if status in REDIRECT_STATUSES:
+            location = response.headers.get("Location")
+            target = response.urljoin(location.decode("latin-1")) if location else ""
+            if not target or not self.site.owns(target) or urlparse(target).path in ("", "/"):
+                self._checked(response, "gone")
+                return
+            meta = {
+                key: response.meta[key] for key in ("hints", "listed_by") if key in response.meta
+            }
+            yield self._request(identity_url(target), self.parse_page, meta=meta)
+            return
+        yield from self.parse_page(response)
+
+    def _checked(self, response: Response, outcome: str) -> None:
+        """Hand a revisit without new content to the store (the spider never writes)."""
+        self.logger.debug("Revisit %s: %s (%s)", response.url, outcome, response.status)
+        assert self.crawler is not None
+        self.crawler.signals.send_catch_log(
+            signals.article_checked,
+            check={
+                "url": response.request.url if response.request else response.url,
+                "fetched_at": now_iso(),
+                "outcome": outcome,
+                "etag": _header(response, "ETag"),
+                "last_modified": _header(response, "Last-Modified"),
+            },
+        )
 
     # --- pages -------------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Any]:
@@ -190,7 +324,11 @@ class NewsSpider(scrapy.Spider):
         for href in response.xpath(LINK_XPATH).getall():
             url = identity_url(response.urljoin(href.strip()))
             if urlparse(url).scheme in ("http", "https") and self.site.may_visit(url):
-                yield self._request(url, self.parse_page, meta={"listing": True})
+                known = self.known.get(url)
+                if known is not None:
+                    yield from self._known_article(known, {})
+                else:
+                    yield self._request(url, self.parse_page, meta={"listing": True})
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -232,6 +370,33 @@ def _load_site(path: str, slug: str | None) -> Site:
     if slug not in sites:
         raise SitesError(f"{path}: no site {slug!r} (known: {', '.join(sorted(sites))})")
     return sites[slug]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _hint_date(hints: dict[str, str]) -> datetime | None:
+    """When the feed or sitemap says the article last changed: ``lastmod``, else its date."""
+    return _parse_date(hints.get("lastmod")) or _parse_date(hints.get("published_raw"))
+
+
+def _parse_date(text: str | None) -> datetime | None:
+    """An ISO 8601 (sitemaps) or RFC 822 (RSS) date as an aware datetime; None if unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _root(url: str) -> str:

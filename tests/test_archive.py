@@ -248,12 +248,70 @@ def test_cleaning_a_stored_body_rewrites_article_fts_and_its_revision(archive_pa
     assert again.outcome == "unchanged"
 
 
-def test_archive_of_schema_1_gains_site_templates(archive_path):
+def test_archive_of_schema_1_gains_site_templates_and_schedule(archive_path):
     conn = sqlite3.connect(archive_path)
     MIGRATIONS[0](sqlite_utils.Database(conn))
     conn.execute("pragma user_version = 1")
     conn.commit()
     conn.close()
     db = open_archive(archive_path)
-    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 2
-    assert "site_templates" in db.table_names()
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert {"site_templates", "schedule"} <= set(db.table_names())
+
+
+def test_store_schedules_each_article_and_a_check_reschedules_it(archive_path):
+    from crawler.archive.reads import revisit_plan, schedule_of
+
+    db = open_archive(archive_path)
+    page = {"etag": '"v1"', "last-modified": "Sun, 01 Nov 2026 00:00:00 GMT"}
+    first = record(published="2026-10-31T00:00:00+00:00")
+    first["page"]["headers"] = page
+    ((stored,),) = [store_articles(db, [first], interval_for=lambda age, since: int(age) // 10)]
+    row = schedule_of(db, stored.article_id)
+    assert row is not None
+    assert (row["interval_seconds"], row["next_check"]) == (8640, "2026-11-01T02:24:00+00:00")
+    assert (row["etag"], row["last_modified"]) == ('"v1"', page["last-modified"])
+
+    plan = revisit_plan(db, site="news", now="2026-11-01T02:00:00+00:00")
+    assert [(p["known_url"], p["due"], p["etag"]) for p in plan] == [
+        ("http://news.test/a/", False, '"v1"')
+    ]
+    assert revisit_plan(db, site="news", now="2026-11-01T03:00:00+00:00")[0]["due"]
+    assert revisit_plan(db, site="other", now="2026-11-01T03:00:00+00:00") == []
+
+    check = {"url": "http://news.test/a/", "fetched_at": "2026-11-02T00:00:00+00:00"}
+    (unchanged,) = store_articles(db, [], [{**check, "outcome": "unchanged"}])
+    assert (unchanged.outcome, unchanged.version) == ("unchanged", 1)
+    row = schedule_of(db, stored.article_id)
+    assert row is not None
+    # No policy handed in: due again at once; the validators a 304 did not repeat are kept.
+    assert (row["next_check"], row["etag"]) == ("2026-11-02T00:00:00+00:00", '"v1"')
+    assert row["last_change"] == "2026-11-01T00:00:00+00:00"
+    assert db.execute("select last_seen from articles").fetchone() == (check["fetched_at"],)
+
+    gone_at = "2026-11-03T00:00:00+00:00"
+    store_articles(db, [], [{**check, "fetched_at": gone_at, "outcome": "gone"}])
+    store_articles(
+        db, [], [{**check, "fetched_at": "2026-11-04T00:00:00+00:00", "outcome": "gone"}]
+    )
+    assert db.execute("select gone_at from articles").fetchone() == (gone_at,)
+    store_articles(
+        db, [], [{**check, "fetched_at": "2026-11-05T00:00:00+00:00", "outcome": "unchanged"}]
+    )
+    assert db.execute("select gone_at, count(*) from articles").fetchone() == (None, 1)
+    assert (
+        store_articles(db, [], [{**check, "url": "http://news.test/unknown", "outcome": "gone"}])
+        == []
+    )
+
+
+def test_an_article_without_a_schedule_row_is_due(archive_path):
+    from crawler.archive.reads import revisit_plan
+
+    db = open_archive(archive_path)
+    store_articles(db, [record()])
+    db.execute("delete from schedule")
+    db.conn.commit()
+    (row,) = revisit_plan(db, site="news", now="2000-01-01T00:00:00+00:00")
+    assert row["due"]
+    assert row["etag"] is None

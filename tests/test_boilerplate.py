@@ -167,7 +167,11 @@ def test_second_crawl_and_a_new_page_use_the_saved_template(courier, tmp_path, a
     crawl(sites, archive_path)
     before = rows(archive_path, "select id, version, content_hash, body from articles order by id")
 
-    # Extracted with the saved template from its first page, every article is unchanged.
+    # Extracted with the saved template from its first page, every article is unchanged. (With
+    # no schedule, as in an archive from before schema 3, every article is due and has no
+    # validators to send: each page is fetched and extracted in full.)
+    with sqlite3.connect(archive_path) as conn:
+        conn.execute("delete from schedule")
     assert "courier: 0 new, 0 changed, 7 unchanged" in crawl(sites, archive_path)
     after = rows(archive_path, "select id, version, content_hash, body from articles order by id")
     assert after == before

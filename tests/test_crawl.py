@@ -20,7 +20,11 @@ EXPECTED_ARTICLES = {"wp": 7, "paper": 8, "blog": 6}
 NON_ARTICLE_PATHS = ("/tag/", "/author/", "/category/", "/section/", "/page/", "/about/")
 
 
-def crawl(sites: FixtureSites, db: Path, *slugs: str):
+# Past every fixture article's next check: a crawl then revisits them all (conditionally).
+ALL_DUE = {"NEWSARCHIVE_NOW": "2030-01-01T00:00:00+00:00"}
+
+
+def crawl(sites: FixtureSites, db: Path, *slugs: str, env: dict[str, str] | None = None):
     result = run_cli(
         "crawl",
         *slugs,
@@ -30,6 +34,7 @@ def crawl(sites: FixtureSites, db: Path, *slugs: str):
         str(db),
         "-s",
         "CLOSESPIDER_TIMEOUT=60",
+        env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
@@ -85,7 +90,7 @@ def test_crawl_summary_reports_counts(fixture_sites, archive_path):
 
 def test_second_crawl_writes_no_new_revision(crawled, archive_path):
     before = rows(archive_path, "select id, version, content_hash from articles order by id")
-    result = crawl(crawled, archive_path)
+    result = crawl(crawled, archive_path, env=ALL_DUE)
     assert "articles: 0 new, 0 changed, 21 unchanged" in result.stdout
     assert rows(archive_path, "select id, version, content_hash from articles order by id") == (
         before
@@ -105,7 +110,7 @@ def test_changed_page_writes_exactly_one_new_revision(crawled, archive_path):
         html.replace("<p>", "<p>Correction: seven plants, not six. ", 1), encoding="utf-8"
     )
 
-    result = crawl(crawled, archive_path, "blog")
+    result = crawl(crawled, archive_path, "blog", env=ALL_DUE)
 
     assert "blog: 0 new, 1 changed, 5 unchanged" in result.stdout
     url = crawled.servers["blog"].url("/posts/tomatoes-again/")

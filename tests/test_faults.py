@@ -79,7 +79,8 @@ def test_ctrl_c_stops_cleanly_keeps_what_was_fetched_and_a_rerun_completes(
     rerun = start_crawl(sites, archive_path, "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_START_DELAY=0")
     stdout, stderr = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, stdout + stderr
-    # It resumes from the job folder: the pages already archived are not fetched again.
+    # It resumes from the job folder, and what the first run stored is not due again: the
+    # pages already archived are not fetched again.
     assert f"blog: {BLOG_ARTICLES - stored} new, 0 changed, 0 unchanged" in stdout
     assert count(archive_path, "select count(*) from articles") == BLOG_ARTICLES
     assert count(archive_path, "select count(*) from revisions") == BLOG_ARTICLES

@@ -490,3 +490,37 @@ def test_site_for_url_is_none_for_an_unknown_host(two_sites: dict[str, Site]) ->
 
 def test_site_for_url_is_none_for_a_malformed_url(two_sites: dict[str, Site]) -> None:
     assert site_for_url(two_sites, "http://[bad/") is None
+
+
+def test_revisit_defaults_to_the_decaying_policy() -> None:
+    site = parse_sites(one_site())["x"]
+    assert site.revisit.interval(3600) == 15 * 60
+    assert site.revisit.interval(400 * 86400) == 7 * 86400
+
+
+def test_revisit_from_defaults_and_per_site() -> None:
+    document = one_site(revisit={"1h": "5m", "older": "1d"})
+    document["defaults"] = {"revisit": {"1d": "1h", "older": "2w"}}
+    document["sites"]["y"] = {"feeds": [FEED]}
+    sites = parse_sites(document)
+    assert sites["x"].revisit.interval(30 * 60) == 5 * 60
+    assert sites["x"].revisit.interval(2 * 3600) == 86400
+    assert sites["y"].revisit.interval(2 * 3600) == 3600
+    assert sites["y"].revisit.interval(2 * 86400) == 14 * 86400
+
+
+@pytest.mark.parametrize(
+    ("revisit", "problem"),
+    [
+        ("15m", "must be a table of age = interval"),
+        ({"3h": "15m"}, "give 'older'"),
+        ({"3h": "15 minutes", "older": "1d"}, "'15 minutes' is not a duration"),
+        ({"soon": "15m", "older": "1d"}, "'soon' is not a duration"),
+        ({"3h": "0m", "older": "1d"}, "'0m' is not a duration"),
+        ({"3h": "2d", "older": "1d"}, "intervals must not shrink as articles age"),
+    ],
+)
+def test_bad_revisit_is_a_one_line_error_naming_the_key(revisit: Any, problem: str) -> None:
+    message = error_of(one_site(revisit=revisit))
+    assert message.startswith("sites.toml: site 'x': key 'revisit': ")
+    assert problem in message

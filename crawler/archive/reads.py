@@ -20,6 +20,41 @@ def archive_counts(db: sqlite_utils.Database) -> dict[str, int]:
     }
 
 
+# Every URL a site's articles were seen at, with what a revisit needs: the URL to request, whether
+# the article is due at :now, its validators, and when it was last fetched. An article with no
+# schedule row (archived before schema 3) is due, with no validators.
+REVISIT_PLAN_SQL = """
+select
+  article_urls.url as known_url,
+  articles.id as article_id,
+  coalesce(schedule.url, articles.url) as url,
+  schedule.next_check is null or schedule.next_check <= :now as due,
+  schedule.next_check,
+  schedule.etag,
+  schedule.last_modified,
+  coalesce(schedule.last_checked, articles.last_seen) as last_checked
+from articles
+join article_urls on article_urls.article_id = articles.id
+left join schedule on schedule.article_id = articles.id
+where articles.site = :site
+order by articles.id, article_urls.url
+""".strip()
+
+
+def revisit_plan(db: sqlite_utils.Database, *, site: str, now: str) -> list[dict[str, Any]]:
+    """``REVISIT_PLAN_SQL``'s rows: one per known URL of the site's articles (``due`` a bool)."""
+    return [
+        {**row, "due": bool(row["due"])}
+        for row in db.query(REVISIT_PLAN_SQL, {"site": site, "now": now})
+    ]
+
+
+def schedule_of(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
+    """The article's ``schedule`` row, if it has one."""
+    rows = list(db.query("select * from schedule where article_id = ?", [article_id]))
+    return rows[0] if rows else None
+
+
 def articles_by_site(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Articles per site, newest publication first."""
     return list(

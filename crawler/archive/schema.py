@@ -192,9 +192,34 @@ def _add_site_templates_v2(db: sqlite_utils.Database) -> None:
     db.execute(SITE_TEMPLATES_SQL)
 
 
+# One row per article: when to check it again and what to send when we do. The validators
+# (ETag, Last-Modified) live here rather than in a table of their own because they belong to
+# exactly the URL a revisit requests, and one row per article means one write per check, in the
+# same transaction as the article, so the schedule and the articles never disagree. An article
+# with no row (archived before schema 3, or by a tool that sets no schedule) is due.
+SCHEDULE_SQL = """
+CREATE TABLE schedule (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+    url TEXT NOT NULL,             -- the URL a revisit requests (the last one fetched)
+    next_check TEXT NOT NULL,      -- ISO 8601, UTC
+    interval_seconds INTEGER NOT NULL,
+    last_checked TEXT NOT NULL,    -- the last fetch, full or conditional
+    last_change TEXT NOT NULL,     -- the last fetch that found new content
+    etag TEXT,
+    last_modified TEXT
+)
+"""
+
+
+def _add_schedule_v3(db: sqlite_utils.Database) -> None:
+    db.execute(SCHEDULE_SQL)
+    db.execute("CREATE INDEX idx_schedule_next_check ON schedule (next_check)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_v1,
     _add_site_templates_v2,
+    _add_schedule_v3,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -13,16 +13,22 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from crawler.archive.connection import write_transaction
 from crawler.archive.schema import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     import sqlite_utils
     from sqlite_utils.db import Table
+
+    # (age in seconds since publication or first sight, seconds since the content last
+    # changed) -> seconds until the next check. Handed in (crawler.revisit): the archive
+    # knows no policy.
+    IntervalFor = Callable[[float, float], int]
 
 # What a fetch says about an article; the rest (identity, first/last seen, version) is ours.
 CONTENT_COLUMNS = tuple(
@@ -40,9 +46,13 @@ REVISION_COLUMNS = (
 )
 
 
+# What a conditional or gone check found, and what it records.
+CHECK_OUTCOMES = ("unchanged", "gone")
+
+
 @dataclass(frozen=True)
 class StoreOutcome:
-    """What storing one article did: ``new``, ``changed`` or ``unchanged``."""
+    """What storing one article did: ``new``, ``changed``, ``unchanged`` (or ``gone``)."""
 
     url: str
     article_id: int
@@ -51,18 +61,32 @@ class StoreOutcome:
 
 
 def store_articles(
-    db: sqlite_utils.Database, records: Sequence[Mapping[str, Any]]
+    db: sqlite_utils.Database,
+    records: Sequence[Mapping[str, Any]],
+    checks: Sequence[Mapping[str, Any]] = (),
+    interval_for: IntervalFor | None = None,
 ) -> list[StoreOutcome]:
-    """Store a batch of articles in one ``BEGIN IMMEDIATE`` transaction.
+    """Store a batch of articles and revisit checks in one ``BEGIN IMMEDIATE`` transaction.
 
     Each record holds the article columns, ``page`` (a mapping: url, status, headers, body,
-    fetched_at) and optionally ``aliases`` (more URLs that identify the same article).
+    fetched_at) and optionally ``aliases`` (more URLs that identify the same article). Each
+    check (see ``_check_one``) is a revisit that found no new content: a 304, or a page gone.
+    Every article and check also sets the article's ``schedule`` row, with ``interval_for``
+    deciding the wait (none: due again at once). Outcomes come back in order, records first;
+    a check of a URL the archive does not know has no outcome.
     """
     with write_transaction(db):
-        return [_store_one(db, record) for record in records]
+        outcomes = [_store_one(db, record, interval_for) for record in records]
+        for check in checks:
+            outcome = _check_one(db, check, interval_for)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
 
 
-def _store_one(db: sqlite_utils.Database, record: Mapping[str, Any]) -> StoreOutcome:
+def _store_one(
+    db: sqlite_utils.Database, record: Mapping[str, Any], interval_for: IntervalFor | None
+) -> StoreOutcome:
     page = record["page"]
     fetched_at = page["fetched_at"]
     columns = {name: _column_value(name, record.get(name)) for name in CONTENT_COLUMNS}
@@ -116,7 +140,134 @@ def _store_one(db: sqlite_utils.Database, record: Mapping[str, Any]) -> StoreOut
             """,
             [url, article_id, fetched_at, fetched_at],
         )
+    headers = page.get("headers") or {}
+    _schedule(
+        db,
+        article_id,
+        url=columns["url"],
+        checked_at=fetched_at,
+        changed=outcome != "unchanged",
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        interval_for=interval_for,
+    )
     return StoreOutcome(url=columns["url"], article_id=article_id, outcome=outcome, version=version)
+
+
+def _check_one(
+    db: sqlite_utils.Database, check: Mapping[str, Any], interval_for: IntervalFor | None
+) -> StoreOutcome | None:
+    """Record a revisit that brought no new content.
+
+    ``check`` holds ``url``, ``fetched_at``, ``outcome`` (``unchanged``: the server answered
+    304; ``gone``: 404, 410 or a redirect away) and optionally the ``etag`` and
+    ``last_modified`` the answer carried. ``gone_at`` keeps the first time the article was
+    found gone; nothing is deleted, and the article stays scheduled so a return is noticed.
+    """
+    if check["outcome"] not in CHECK_OUTCOMES:
+        raise ValueError(f"unknown check outcome {check['outcome']!r}")
+    existing = _find_article(db, [check["url"]])
+    if existing is None:
+        return None
+    article_id, fetched_at = existing["id"], check["fetched_at"]
+    if check["outcome"] == "unchanged":
+        db.execute(
+            "UPDATE articles SET last_seen = max(last_seen, ?), gone_at = NULL WHERE id = ?",
+            [fetched_at, article_id],
+        )
+        db.execute(
+            "UPDATE article_urls SET last_seen = max(last_seen, ?) WHERE url = ?",
+            [fetched_at, check["url"]],
+        )
+    else:
+        db.execute(
+            "UPDATE articles SET gone_at = coalesce(gone_at, ?) WHERE id = ?",
+            [fetched_at, article_id],
+        )
+    _schedule(
+        db,
+        article_id,
+        url=check["url"],
+        checked_at=fetched_at,
+        changed=False,
+        etag=check.get("etag"),
+        last_modified=check.get("last_modified"),
+        interval_for=interval_for,
+    )
+    return StoreOutcome(
+        url=check["url"],
+        article_id=article_id,
+        outcome=check["outcome"],
+        version=existing["version"],
+    )
+
+
+def _schedule(
+    db: sqlite_utils.Database,
+    article_id: int,
+    *,
+    url: str,
+    checked_at: str,
+    changed: bool,
+    etag: str | None,
+    last_modified: str | None,
+    interval_for: IntervalFor | None,
+) -> None:
+    """Set when the article is checked next: its age and last change through the policy.
+
+    Validators a 304 does not repeat are kept from the fetch that set them.
+    """
+    row = db.execute(
+        "SELECT articles.published, articles.first_seen, schedule.last_change, schedule.etag, "
+        "schedule.last_modified FROM articles LEFT JOIN schedule "
+        "ON schedule.article_id = articles.id WHERE articles.id = ?",
+        [article_id],
+    ).fetchone()
+    published, first_seen, last_change, old_etag, old_last_modified = row
+    if changed or last_change is None:
+        last_change = checked_at
+    checked = _instant(checked_at) or datetime.fromisoformat(first_seen)
+    born = _instant(published) or _instant(first_seen) or checked
+    since_change = checked - (_instant(last_change) or checked)
+    interval = (
+        max(0, int(interval_for((checked - born).total_seconds(), since_change.total_seconds())))
+        if interval_for is not None
+        else 0
+    )
+    next_check = (checked + timedelta(seconds=interval)).replace(microsecond=0).isoformat()
+    db.execute(
+        """
+        INSERT INTO schedule (article_id, url, next_check, interval_seconds, last_checked,
+                              last_change, etag, last_modified)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (article_id) DO UPDATE SET
+            url = excluded.url, next_check = excluded.next_check,
+            interval_seconds = excluded.interval_seconds, last_checked = excluded.last_checked,
+            last_change = excluded.last_change, etag = excluded.etag,
+            last_modified = excluded.last_modified
+        """,
+        [
+            article_id,
+            url,
+            next_check,
+            interval,
+            checked_at,
+            last_change,
+            etag or (None if changed else old_etag),
+            last_modified or (None if changed else old_last_modified),
+        ],
+    )
+
+
+def _instant(text: str | None) -> datetime | None:
+    """An ISO 8601 time as an aware datetime (UTC when it names no zone); None if unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _find_article(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, Any] | None:

@@ -1,8 +1,9 @@
 """``python -m crawler.demo``: serve the bundled demo site and crawl it into the archive.
 
 The site is served on a fixed address (127.0.0.1:8765, or ``--port`` / ``DEMO_PORT``) so that
-article URLs, and so identities, stay the same from run to run: a second run finds every
-article unchanged and archives nothing new.
+article URLs, and so identities, stay the same from run to run: a second run reads the feeds
+and sitemaps again, finds every article known and not yet due for a check, and archives
+nothing new.
 """
 
 from __future__ import annotations

@@ -4,11 +4,15 @@
 site needs to be crawlable under a changing address: the token ``{{BASE}}`` in HTML, XML and
 text files becomes the server's own base URL (absolute links in feeds, sitemaps and canonical
 tags), a path ending in ``/`` serves its ``index.html``, and every request is logged with its
-time so tests can assert what was (and was not) fetched.
+time so tests can assert what was (and was not) fetched. Like a real news site's server, files
+carry an ``ETag`` (a hash of the body served) and a ``Last-Modified`` (the file's time), and a
+conditional request they match is answered ``304 Not Modified``.
 """
 
 from __future__ import annotations
 
+import email.utils
+import hashlib
 import mimetypes
 import threading
 import time
@@ -37,6 +41,8 @@ class Hit(NamedTuple):
     path: str
     at: float  # time.monotonic()
     user_agent: str
+    if_none_match: str = ""
+    status: int = 0  # the status answered (0 until known)
 
 
 class SiteServer:
@@ -50,6 +56,8 @@ class SiteServer:
         self.statuses: dict[str, int] = {}
         # Seconds to wait before answering these paths: a slow site, for interrupt tests.
         self.delays: dict[str, float] = {}
+        # Paths answered with a 301 to this location instead of their file.
+        self.redirects: dict[str, str] = {}
         handler = _handler_for(self)
         # Raises OSError (EADDRINUSE) at once when the port is taken.
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -99,13 +107,20 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            server.requests.append(
-                Hit(urlparse(self.path).path, time.monotonic(), self.headers.get("User-Agent", ""))
+            self.hit = Hit(
+                urlparse(self.path).path,
+                time.monotonic(),
+                self.headers.get("User-Agent", ""),
+                self.headers.get("If-None-Match", ""),
             )
-            time.sleep(server.delays.get(urlparse(self.path).path, 0.0))
-            status = server.statuses.get(urlparse(self.path).path)
+            time.sleep(server.delays.get(self.hit.path, 0.0))
+            status = server.statuses.get(self.hit.path)
             if status is not None:
                 self._send(status, b"", "text/html; charset=utf-8")
+                return
+            location = server.redirects.get(self.hit.path)
+            if location is not None:
+                self._send(301, b"", "text/html; charset=utf-8", {"Location": location})
                 return
             path = server.resolve(self.path)
             if path is None:
@@ -119,14 +134,47 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             content_type = CONTENT_TYPES.get(path.suffix) or (
                 mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             )
-            self._send(200, body, content_type)
+            validators = {
+                "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+                "Last-Modified": email.utils.formatdate(int(path.stat().st_mtime), usegmt=True),
+            }
+            if self._not_modified(validators, path.stat().st_mtime):
+                self._send(304, b"", content_type, validators)
+                return
+            self._send(200, body, content_type, validators)
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _not_modified(self, validators: dict[str, str], mtime: float) -> bool:
+            """RFC 9110: If-None-Match decides when sent; else If-Modified-Since."""
+            if_none_match = self.headers.get("If-None-Match")
+            if if_none_match:
+                tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+                return "*" in tags or validators["ETag"] in tags
+            since = self.headers.get("If-Modified-Since")
+            if since:
+                try:
+                    return int(mtime) <= email.utils.parsedate_to_datetime(since).timestamp()
+                except (TypeError, ValueError):
+                    return False
+            return False
+
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            content_type: str,
+            headers: dict[str, str] | None = None,
+        ) -> None:
+            server.requests.append(self.hit._replace(status=status))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            if status != 304:
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.end_headers()
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the request list is the log

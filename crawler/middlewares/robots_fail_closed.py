@@ -11,6 +11,9 @@ rather than done, and the next run tries again.
 The reason (connection refused, DNS lookup failed, HTTP 503) is kept per host in the stats
 (``archive/robots_unavailable/<host>``) and as a failure line: a URL refused because its host's
 robots.txt could not be read is reported with that reason, not as "Forbidden by robots.txt".
+
+The robots.txt this middleware downloads also answers the spider's own request for it (the
+spider reads its ``Sitemap:`` lines), so each run fetches a robots.txt once, not twice.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from twisted.internet.defer import Deferred
 from crawler import failures
 
 if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
     from scrapy.robotstxt import RobotParser
 
@@ -38,6 +43,10 @@ DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
     _schemes: dict[str, str]
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._robots_responses: dict[str, Response] = {}  # robots.txt URL -> its 2xx answer
+
     async def robot_parser(self, request: Request) -> RobotParser | None:
         """Remember each host's scheme, so a failure names the site's real URL."""
         if not hasattr(self, "_schemes"):
@@ -46,7 +55,18 @@ class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._schemes.setdefault(parts.netloc, parts.scheme)
         return await super().robot_parser(request)
 
+    async def process_request(  # type: ignore[override]
+        self, request: Request, spider: Spider | None = None
+    ) -> Response | None:
+        await super().process_request(request)
+        if request.meta.get("dont_obey_robotstxt"):
+            return None
+        kept = self._robots_responses.get(request.url)
+        return kept.replace(request=request) if kept is not None else None
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if 200 <= response.status < 300:
+            self._robots_responses[response.url] = response
         if response.status >= 500:
             self._fail_closed(netloc, f"HTTP {response.status} (robots.txt could not be fetched)")
             response = response.replace(body=DISALLOW_ALL)
