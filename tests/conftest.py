@@ -102,6 +102,25 @@ def run_cli(
     )
 
 
+def crawl_fixture_sites(
+    sites: FixtureSites, db: Path, *slugs: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``newsarchive crawl`` of the fixture sites into ``db``, which must succeed."""
+    result = run_cli(
+        "crawl",
+        *slugs,
+        "--sites",
+        str(sites.sites_file),
+        "--db",
+        str(db),
+        "-s",
+        "CLOSESPIDER_TIMEOUT=60",
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
 @pytest.fixture(scope="session")
 def seed_expected() -> dict:
     path = SEED_DIR / "expected.json"

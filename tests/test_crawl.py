@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import CLI_TIMEOUT, ROOT, SEED_PATH, FixtureSites, run_cli
+from tests.conftest import (
+    CLI_TIMEOUT,
+    ROOT,
+    SEED_PATH,
+    FixtureSites,
+    crawl_fixture_sites,
+    run_cli,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,19 +32,7 @@ ALL_DUE = {"NEWSARCHIVE_NOW": "2030-01-01T00:00:00+00:00"}
 
 
 def crawl(sites: FixtureSites, db: Path, *slugs: str, env: dict[str, str] | None = None):
-    result = run_cli(
-        "crawl",
-        *slugs,
-        "--sites",
-        str(sites.sites_file),
-        "--db",
-        str(db),
-        "-s",
-        "CLOSESPIDER_TIMEOUT=60",
-        env=env,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    return crawl_fixture_sites(sites, db, *slugs, env=env)
 
 
 def rows(db: Path, sql: str, *params) -> list[tuple]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import FixtureSites, run_cli
+from tests.conftest import FixtureSites, crawl_fixture_sites
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,19 +25,7 @@ POST = "/posts/tomatoes-again/"
 
 
 def crawl(sites: FixtureSites, db: Path, now: str, *slugs: str) -> str:
-    result = run_cli(
-        "crawl",
-        *slugs,
-        "--sites",
-        str(sites.sites_file),
-        "--db",
-        str(db),
-        "-s",
-        "CLOSESPIDER_TIMEOUT=60",
-        env={"NEWSARCHIVE_NOW": now},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return crawl_fixture_sites(sites, db, *slugs, env={"NEWSARCHIVE_NOW": now}).stdout
 
 
 def rows(db: Path, sql: str, *params) -> list[tuple]:
