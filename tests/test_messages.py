@@ -149,6 +149,7 @@ def test_plain_scrapy_without_a_site_argument_says_what_to_give(tmp_path):
     assert scrapy_messages(result.stderr) == [
         "[news] ERROR: Not crawling: give the site to crawl: -a site=SLUG"
     ]
+    assert result.returncode == 2
 
 
 def test_plain_scrapy_with_an_unknown_site_names_the_known_ones(tmp_path):
@@ -160,6 +161,7 @@ def test_plain_scrapy_with_an_unknown_site_names_the_known_ones(tmp_path):
     assert scrapy_messages(result.stderr) == [
         f"[news] ERROR: Not crawling: {sites}: no site 'nope' (known: gone)"
     ]
+    assert result.returncode == 2
 
 
 def test_plain_scrapy_with_no_sites_file_names_the_setting(tmp_path):
@@ -176,6 +178,7 @@ def test_plain_scrapy_with_no_sites_file_names_the_setting(tmp_path):
         f"[news] ERROR: Not crawling: {missing}: no such file (give the sites file: "
         + "-s ARCHIVE_SITES=FILE)"
     ]
+    assert result.returncode == 2
 
 
 ZONE_PAGE = (

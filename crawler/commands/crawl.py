@@ -2,7 +2,7 @@
 
 Scrapy's own command exits 0 whatever happened unless the crawler failed to start; Scrapyd
 and cron judge a run by its exit code, so this one returns what ``newsarchive crawl`` would
-(DESIGN.md: 0 done, 1 failed, 3 partly done, 4 archive locked) and writes it into the run's
+(DESIGN.md: 0 done, 1 failed, 2 usage, 3 partly done, 4 archive locked) and writes it into the run's
 ``crawls`` rows, as the ``newsarchive`` command does.
 """
 
@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.runner import EXIT_FAILED, RunReport, SiteReport, record_outcome
+from crawler.runner import EXIT_FAILED, EXIT_USAGE, RunReport, SiteReport, record_outcome
+
+# The spider's close reason when ``-a site`` is missing, unknown or its sites file unreadable.
+BAD_SITE_ARGUMENT = "bad_site_argument"
 
 if TYPE_CHECKING:
     import argparse
@@ -31,6 +34,9 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_FAILED
             return
         stats = crawler.stats.get_stats() if crawler.stats else {}
+        if stats.get("finish_reason") == BAD_SITE_ARGUMENT:
+            self.exitcode = EXIT_USAGE  # said in one line by the spider; nothing was crawled
+            return
         site = str(opts.spargs.get("site") or args[0])
         report = RunReport(sites=[SiteReport.from_stats(site, stats)])
         self.exitcode = report.exit_code
