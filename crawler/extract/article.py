@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from dateutil.parser import UnknownTimezoneWarning
 from htmldate import find_date
 
-from crawler.extract import jsonld
 from crawler.extract.access import DEFAULT_MIN_BODY_CHARS, decide_access, read_signals
 from crawler.extract.article_body import article_body_text, plausible_body, visible_text
 from crawler.extract.body import Body, clean_paragraphs, extract_body, repeats_body
@@ -112,7 +111,7 @@ def extract_article(
     chosen = select(page, selectors) if page is not None and selectors else None
     if chosen is not None:
         _apply_selected(metadata, chosen)
-    article = _jsonld_article(page)
+    article = metadata.article
     signals = read_signals(page.document, article) if page is not None else None
     promised = article_body_text(article.get("articleBody")) if article else []
     # Read before the body extraction, which takes the tree apart.
@@ -216,14 +215,6 @@ def extract_article(
         sources["source"] = "body:credit-line"
     record["field_sources"] = sources
     return record
-
-
-def _jsonld_article(page: ParsedPage | None) -> dict[str, Any] | None:
-    """The page's JSON-LD article object (read again: the metadata keeps only its fields)."""
-    if page is None:
-        return None
-    scripts = page.document.xpath('//script[@type="application/ld+json"]/text()')
-    return jsonld.article_object(jsonld.parse_blocks(scripts)) if scripts else None
 
 
 def _apply_selected(metadata: Metadata, chosen: Selected) -> None:

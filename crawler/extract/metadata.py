@@ -47,6 +47,9 @@ class Metadata:
     values: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     is_article_markup: bool = False
+    # The page's JSON-LD article object as parsed, for readers of fields kept whole
+    # (``articleBody``, ``wordCount``, ``isAccessibleForFree``).
+    article: dict[str, Any] | None = None
 
     def offer(self, name: str, value: Any, source: str) -> None:
         """Keep ``value`` unless the field already has one from a better source.
@@ -71,6 +74,7 @@ def read_metadata(document: lxml_html.HtmlElement, url: str | None = None) -> Me
     found = Metadata()
     objects = jsonld.parse_blocks(document.xpath('//script[@type="application/ld+json"]/text()'))
     article = jsonld.article_object(objects)
+    found.article = article
     meta = _meta_tags(document)
     if article is not None:
         found.is_article_markup = True
