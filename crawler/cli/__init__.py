@@ -1,0 +1,26 @@
+"""The ``newsarchive`` command. Thin wrappers: the work lives in the modules they call.
+
+One module per command (or pair of commands); this one gathers them into the group.
+"""
+
+from __future__ import annotations
+
+import click
+
+from crawler.cli.common import settings_for
+from crawler.cli.crawling import archive, crawl, crawl_sites
+from crawler.cli.extract import extract
+from crawler.cli.serve import serve
+from crawler.cli.stats import stats
+
+__all__ = ["cli", "crawl_sites", "settings_for"]
+
+
+@click.group()
+@click.version_option(package_name="newsarchive")
+def cli() -> None:
+    """Crawl news sites into a clean, searchable, versioned SQLite archive."""
+
+
+for command in (crawl, archive, extract, serve, stats):
+    cli.add_command(command)

@@ -1,0 +1,5 @@
+"""``python -m crawler.cli``: the ``newsarchive`` command."""
+
+from crawler.cli import cli
+
+cli()

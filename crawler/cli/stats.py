@@ -1,0 +1,88 @@
+"""``newsarchive stats``: what the archive holds per site, and how well extraction went."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from crawler.archive import ArchiveError, open_archive
+from crawler.cli.common import DB_OPTION, fail, text_table
+from crawler.runner import EXIT_FAILED
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+HEALTH_COLUMNS = (
+    "site",
+    "day",
+    "articles",
+    "empty_body",
+    "no_date",
+    "no_author",
+    "truncated",
+    "median_body_chars",
+)
+TOTALS_COLUMNS = ("site", "articles", "latest_published", "last_crawl")
+
+
+@click.command()
+@DB_OPTION
+@click.option(
+    "--health",
+    is_flag=True,
+    help="Per site and day first archived: shares of articles with an empty body, no date, "
+    "no author or a truncated body, and the median body length.",
+)
+@click.option(
+    "--days",
+    default=14,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --health: the last N days, today included.",
+)
+@click.option("--site", "site_slug", default=None, help="Only this site (its slug).")
+@click.option(
+    "--format",
+    "output_format",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json"]),
+)
+def stats(
+    db_path: Path, health: bool, days: int, site_slug: str | None, output_format: str
+) -> None:
+    """Show what the archive holds per site, or with --health how well extraction went.
+
+    Plain: per site, articles, the newest publication date and the last crawl. --health: per
+    site and day (newest first), the share of articles with an empty body, no date, no author
+    or a truncated body, and the median body length: a site redesign that breaks extraction
+    shows the next day. Datasette's `health` canned query runs the same SQL.
+
+    Example: newsarchive stats --health --days 7 --db archive.db
+    """
+    import json
+
+    from crawler.archive.reads import site_health, site_totals
+    from crawler.clock import now_iso
+
+    if not db_path.is_file():
+        fail(EXIT_FAILED, f"{db_path}: no archive there yet (run newsarchive crawl first)")
+    try:
+        db = open_archive(db_path)
+    except ArchiveError as error:
+        fail(EXIT_FAILED, str(error))
+    try:
+        columns: tuple[str, ...]
+        if health:
+            rows = site_health(db, days=days, site=site_slug, now=now_iso())
+            columns = HEALTH_COLUMNS
+        else:
+            rows = site_totals(db, site=site_slug)
+            columns = TOTALS_COLUMNS
+    finally:
+        db.close()
+    if output_format == "json":
+        click.echo(json.dumps(rows, indent=1))
+    else:
+        click.echo(text_table(rows, columns))
