@@ -43,6 +43,7 @@ class SiteReport:
     changed: int = 0
     unchanged: int = 0
     not_due: int = 0  # known articles listed but not due for a check: not fetched
+    handed_off: int = 0  # a distributed worker's articles and checks, sent to the writer
     gone: int = 0
     skipped: int = 0
     dropped: int = 0
@@ -54,7 +55,7 @@ class SiteReport:
 
     @property
     def stored(self) -> int:
-        return self.new + self.changed + self.unchanged
+        return self.new + self.changed + self.unchanged + self.handed_off
 
     @classmethod
     def from_stats(cls, site: str, stats: dict[str, Any]) -> SiteReport:
@@ -65,6 +66,8 @@ class SiteReport:
             changed=int(stats.get("archive/articles/changed", 0)),
             unchanged=int(stats.get("archive/articles/unchanged", 0)),
             not_due=int(stats.get("archive/revisit/not_due", 0)),
+            handed_off=int(stats.get("archive/articles/handed_off", 0))
+            + int(stats.get("archive/revisit/handed_off", 0)),
             gone=int(stats.get("archive/articles/gone", 0)),
             skipped=total(stats, "archive/skipped/"),
             dropped=total(stats, "archive/dropped/"),
@@ -83,6 +86,7 @@ class RunReport:
     stored: list[tuple[Any, Any]] = field(default_factory=list)  # (outcome, item)
     dropped: list[tuple[Any, str]] = field(default_factory=list)  # (item, reason)
     spiders: list[Spider] = field(default_factory=list)
+    writer: str = ""  # a distributed worker's: where its articles went (the Redis URL)
 
     def total(self, name: str) -> int:
         return sum(getattr(report, name) for report in self.sites)
@@ -100,23 +104,33 @@ class RunReport:
         return EXIT_PARTLY if self.total("stored") > 0 else EXIT_FAILED
 
     def summary(self) -> str:
-        """The lines a person reads after a run."""
-        lines = [
-            f"{r.site}: {r.new} new, {r.changed} changed, {r.unchanged} unchanged, "
+        """The lines a person reads after a run: one per site, then the totals."""
+        return "\n".join([*(self._site_line(r) for r in self.sites), self._totals_line()])
+
+    def _site_line(self, r: SiteReport) -> str:
+        if self.writer:  # a distributed worker stores nothing itself
+            what = f"{r.handed_off} articles and checks handed to the writer, "
+        else:
+            what = f"{r.new} new, {r.changed} changed, {r.unchanged} unchanged, "
+        return (
+            f"{r.site}: {what}"
             + (f"{r.not_due} not due, " if r.not_due else "")
             + (f"{r.gone} gone, " if r.gone else "")
             + f"{r.skipped} skipped as non-articles, {r.dropped} dropped, {r.errors} errors"
             + (f" ({r.problem})" if r.problem else "")
-            for r in self.sites
-        ]
-        lines.append(
-            f"articles: {self.total('new')} new, {self.total('changed')} changed, "
-            f"{self.total('unchanged')} unchanged"
-            + (f", {self.total('not_due')} not due" if self.total("not_due") else "")
-            + f"; pages skipped as non-articles: {self.total('skipped')}; "
-            f"errors: {self.total('errors')}; seconds: {self.seconds:.1f}"
         )
-        return "\n".join(lines)
+
+    def _totals_line(self) -> str:
+        if self.writer:
+            what = f"handed to the writer at {self.writer}: {self.total('handed_off')}"
+        else:
+            what = (
+                f"articles: {self.total('new')} new, {self.total('changed')} changed, "
+                f"{self.total('unchanged')} unchanged"
+                + (f", {self.total('not_due')} not due" if self.total("not_due") else "")
+                + f"; pages skipped as non-articles: {self.total('skipped')}"
+            )
+        return f"{what}; errors: {self.total('errors')}; seconds: {self.seconds:.1f}"
 
 
 def project_settings(overrides: dict[str, Any]) -> Settings:
@@ -170,6 +184,11 @@ def spidercls_name(crawler: Crawler) -> str:
 def record_outcome(db_path: Path | str, report: RunReport, exit_code: int) -> None:
     """Write the command's exit code into the ``crawls`` rows of this run, if it can."""
     crawl_ids = [site.crawl_id for site in report.sites if site.crawl_id is not None]
+    record_exit_code_quietly(db_path, crawl_ids, exit_code)
+
+
+def record_exit_code_quietly(db_path: Path | str, crawl_ids: list[int], exit_code: int) -> None:
+    """``record_exit_code``, with a warning instead of an error if the archive refuses."""
     if not crawl_ids:
         return
     try:

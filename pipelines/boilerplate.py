@@ -48,6 +48,8 @@ from crawler.urls import identity_url
 from pipelines.dedupe import content_hash
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import sqlite_utils
     from scrapy.crawler import Crawler
     from typing_extensions import Self
@@ -95,6 +97,8 @@ class StripBoilerplatePipeline:
         self.db: sqlite_utils.Database | None = None
         self.templates: dict[str, SiteTemplate] = {}
         self.stored: dict[str, set[int]] = {}  # site -> articles stored in this run
+        # A distributed worker has no archive: the writer publishes each site's template.
+        self.published: Callable[[str], dict[str, Any] | None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -106,6 +110,10 @@ class StripBoilerplatePipeline:
             crawler=crawler,
             min_body_chars=settings.getint("ARCHIVE_MIN_BODY_CHARS", DEFAULT_MIN_BODY_CHARS),
         )
+        if settings.get("ARCHIVE_REDIS_URL"):
+            from crawler.distributed.worker import published_templates
+
+            pipeline.published = published_templates(settings)
         crawler.signals.connect(pipeline.article_stored, signal=signals.article_stored)
         crawler.signals.connect(pipeline.spider_closed, signal=scrapy_signals.spider_closed)
         return pipeline
@@ -135,6 +143,8 @@ class StripBoilerplatePipeline:
             else:  # an archive from before template learning: learn from what it holds
                 for url, body in reversed(site_bodies(self.db, site, WINDOW)):
                     template.observe(identity_url(url), split_paragraphs(body))
+        elif self.published is not None and (state := self.published(site)) is not None:
+            template = SiteTemplate.from_json(state)
         self.templates[site] = template.with_thresholds(share, min_pages)
         return template
 

@@ -39,7 +39,7 @@ from crawler.urls import identity_url
 from spiders.pages import article_item, article_verdict, is_html
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Iterator, Mapping
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -69,11 +69,12 @@ class NewsSpider(scrapy.Spider):
             self.site = site
             self.allowed_domains = list(site.allowed_domains)
         # Known URL (every alias) -> its revisit plan row; empty when no archive handed one.
-        self.known: dict[str, dict[str, Any]] = {}
+        self.known: Mapping[str, dict[str, Any]] = {}
         # Known articles listed this run but left for later, and those checked: an article
         # linked from a section page (not due) and a sitemap (newer lastmod) was checked.
         self.not_due: set[int] = set()
         self.revisited: set[int] = set()
+        self.seeded_elsewhere = False  # True in a distributed crawl (crawler.distributed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -106,16 +107,20 @@ class NewsSpider(scrapy.Spider):
         if self.problem:
             self.logger.error("Not crawling: %s", self.problem)
             raise CloseSpider("bad_site_argument")
-        for url in self.site.feeds:
-            yield self._request(url, self.parse_feed)
-        for url in self.site.sitemaps:
-            yield self._request(url, self.parse_sitemap)
-        for root in sorted(
-            {_root(u) for u in (*self.site.feeds, *self.site.sitemaps, *self.site.start_urls)}
-        ):
-            yield self._request(urljoin(root, "/robots.txt"), self.parse_robots)
-        for url in self.site.start_urls:
-            yield self._request(url, self.parse_page, meta={"listing": True})
+        if self.seeded_elsewhere:
+            return  # a distributed crawl: the writer seeds the shared frontier
+        for seed in site_seeds(self.site):
+            yield self.request_for_seed(seed)
+
+    def request_for_seed(self, seed: dict[str, Any]) -> scrapy.Request:
+        """The request for one seed of ``site_seeds`` (or a due article's revisit row)."""
+        kind, url = seed["kind"], seed.get("url", "")
+        if kind == "revisit":
+            return self._revisit(seed["row"], {})
+        if kind == "listing":
+            return self._request(url, self.parse_page, meta={"listing": True})
+        callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap}
+        return self._request(url, callbacks.get(kind, self.parse_robots))
 
     def check_unlisted(self) -> None:
         """On idle: check the due articles that no feed, sitemap or page of this run listed.
@@ -123,6 +128,8 @@ class NewsSpider(scrapy.Spider):
         They wait until discovery is done so that a listed article is requested with what its
         listing says (a feed or news-sitemap date is the fallback for ``published``).
         """
+        if self.seeded_elsewhere:
+            return  # the writer seeds the due articles of a distributed crawl
         assert self.crawler.engine is not None
         due = {row["article_id"]: row for row in self.known.values() if row["due"]}
         pending = [
@@ -346,6 +353,21 @@ class NewsSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
+
+
+def site_seeds(site: Site) -> list[dict[str, str]]:
+    """Where every crawl of ``site`` starts: feeds, sitemaps, each host's robots.txt, pages.
+
+    Data rather than requests, so that a distributed crawl's writer seeds the same frontier
+    (``crawler.distributed``) as a local crawl's ``start()``.
+    """
+    roots = sorted({_root(u) for u in (*site.feeds, *site.sitemaps, *site.start_urls)})
+    return [
+        *({"kind": "feed", "url": url} for url in site.feeds),
+        *({"kind": "sitemap", "url": url} for url in site.sitemaps),
+        *({"kind": "robots", "url": urljoin(root, "/robots.txt")} for root in roots),
+        *({"kind": "listing", "url": url} for url in site.start_urls),
+    ]
 
 
 def apply_site_settings(crawler: Crawler, site: Site) -> None:

@@ -76,6 +76,21 @@ def test_crawl_never_requests_what_robots_txt_disallows(crawled):
     assert crawled.servers["paper"].hits("/robots.txt") >= 1
 
 
+def test_robots_txt_holds_for_every_first_request_to_a_host(fixture_sites, archive_path, tmp_path):
+    """Requests that wait together for a host's robots.txt are each checked against it."""
+    paper = fixture_sites.servers["paper"]
+    sites = tmp_path / "first-requests.toml"
+    pages = ["/", "/section/city/", "/section/sports/", *(f"/private/?page={n}" for n in range(8))]
+    start_urls = ", ".join(f'"{paper.url(path)}"' for path in pages)
+    sites.write_text(
+        f"[defaults]\ndownload_delay = 0\n[sites.paper]\nstart_urls = [{start_urls}]\n"
+    )
+    result = run_cli("crawl", "--sites", str(sites), "--db", str(archive_path))
+    assert result.returncode == 0, result.stderr
+    assert paper.hits("/section/sports/") == 1
+    assert [hit.path for hit in paper.requests if hit.path.startswith("/private/")] == []
+
+
 def test_crawl_summary_reports_counts(fixture_sites, archive_path):
     result = crawl(fixture_sites, archive_path, "blog")
     assert "blog: 6 new, 0 changed, 0 unchanged" in result.stdout

@@ -9,6 +9,7 @@ import click
 
 from crawler.cli.common import settings_for
 from crawler.cli.crawling import archive, crawl, crawl_sites
+from crawler.cli.distributed import ingest
 from crawler.cli.extract import extract
 from crawler.cli.serve import serve
 from crawler.cli.stats import stats
@@ -22,5 +23,5 @@ def cli() -> None:
     """Crawl news sites into a clean, searchable, versioned SQLite archive."""
 
 
-for command in (crawl, archive, extract, serve, stats):
+for command in (crawl, archive, ingest, extract, serve, stats):
     cli.add_command(command)

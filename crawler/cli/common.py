@@ -43,6 +43,20 @@ SET_OPTION = click.option(
     metavar="NAME=VALUE",
     help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).",
 )
+REDIS_OPTION = click.option(
+    "--redis",
+    "redis_url",
+    envvar="NEWSARCHIVE_REDIS",
+    metavar="URL",
+    help="A distributed crawl's Redis, e.g. redis://host:6379/0 (NEWSARCHIVE_REDIS).",
+)
+IDLE_EXIT_OPTION = click.option(
+    "--idle-exit",
+    default=0.0,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="With --redis: stop after this long with nothing to do (0: wait for work).",
+)
 VERBOSE_OPTION = click.option(
     "-v", "--verbose", is_flag=True, help="Show Scrapy's log, tracebacks included."
 )
@@ -67,7 +81,37 @@ def load_sites_or_exit(path: Path) -> dict[str, Any]:
         fail(EXIT_USAGE, str(error))
 
 
-def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...], verbose: bool) -> Any:
+def chosen_sites(sites_path: Path, slugs: tuple[str, ...]) -> list[Any]:
+    """The sites named (all of them when none is), or exit 2 naming the unknown one."""
+    sites = load_sites_or_exit(sites_path)
+    unknown = [slug for slug in slugs if slug not in sites]
+    if unknown:
+        fail(
+            EXIT_USAGE, f"{sites_path}: no site {unknown[0]!r} (known: {', '.join(sorted(sites))})"
+        )
+    return [sites[slug] for slug in (slugs or sites)]
+
+
+def worker_mode(redis_url: str, idle_exit: float) -> dict[str, Any]:
+    """A distributed worker's settings, once its Redis answers (exit 1 with one line if not)."""
+    from crawler.distributed.redis_link import RedisUnavailable, connect
+    from crawler.distributed.worker import worker_settings
+
+    try:
+        connect(redis_url).close()
+    except RedisUnavailable as error:
+        fail(EXIT_FAILED, str(error))
+    return worker_settings(redis_url, idle_exit)
+
+
+def settings_for(
+    db_path: Path,
+    sites_path: Path,
+    overrides: tuple[str, ...],
+    verbose: bool,
+    mode: dict[str, Any] | None = None,
+) -> Any:
+    """The project's settings for a command: ``mode`` (a distributed worker's), then ``-s``."""
     values: dict[str, Any] = {
         "ARCHIVE_PATH": str(db_path),
         "ARCHIVE_SITES": str(sites_path),
@@ -75,6 +119,7 @@ def settings_for(db_path: Path, sites_path: Path, overrides: tuple[str, ...], ve
         # included) is for -v.
         "LOG_LEVEL": "INFO" if verbose else "CRITICAL",
         "ARCHIVE_LOCK_HELD": True,  # _archive_run holds it for all the sites of the run
+        **(mode or {}),
     }
     for override in overrides:
         name, separator, value = override.partition("=")

@@ -11,13 +11,17 @@ import click
 from crawler import jobdir
 from crawler.cli.common import (
     DB_OPTION,
+    IDLE_EXIT_OPTION,
+    REDIS_OPTION,
     SET_OPTION,
     SITES_OPTION,
     VERBOSE_OPTION,
     archive_run,
+    chosen_sites,
     fail,
     load_sites_or_exit,
     settings_for,
+    worker_mode,
 )
 from crawler.runner import (
     EXIT_DONE,
@@ -37,26 +41,34 @@ if TYPE_CHECKING:
 @click.argument("site_slugs", nargs=-1, metavar="[SITE]...")
 @SITES_OPTION
 @DB_OPTION
+@REDIS_OPTION
+@IDLE_EXIT_OPTION
 @SET_OPTION
 @VERBOSE_OPTION
 def crawl(
     site_slugs: tuple[str, ...],
     sites_path: Path,
     db_path: Path,
+    redis_url: str | None,
+    idle_exit: float,
     overrides: tuple[str, ...],
     verbose: bool,
 ) -> None:
     """Crawl the named sites of the sites file (all of them when none is named).
 
+    With --redis, run as a worker of a distributed crawl: fetch and extract what the shared
+    frontier holds and hand the articles to `newsarchive ingest`, which owns the archive
+    (--db is not used).
+
     Example: newsarchive crawl harbor --sites sites.toml --db archive.db
     """
-    sites = load_sites_or_exit(sites_path)
-    unknown = [slug for slug in site_slugs if slug not in sites]
-    if unknown:
-        fail(
-            EXIT_USAGE, f"{sites_path}: no site {unknown[0]!r} (known: {', '.join(sorted(sites))})"
-        )
-    chosen = [sites[slug] for slug in (site_slugs or sites)]
+    chosen = chosen_sites(sites_path, site_slugs)
+    if redis_url:
+        from crawler.cli.distributed import crawl_as_worker
+
+        mode = worker_mode(redis_url, idle_exit)
+        settings = settings_for(db_path, sites_path, overrides, verbose, mode)
+        sys.exit(crawl_as_worker(chosen, settings))
     sys.exit(crawl_sites(chosen, db_path, settings_for(db_path, sites_path, overrides, verbose)))
 
 

@@ -12,6 +12,12 @@ The reason (connection refused, DNS lookup failed, HTTP 503) is kept per host in
 (``archive/robots_unavailable/<host>``) and as a failure line: a URL refused because its host's
 robots.txt could not be read is reported with that reason, not as "Forbidden by robots.txt".
 
+Requests that arrive while a host's robots.txt is being fetched wait for it each on a Deferred
+of their own. Scrapy's middleware has them all await the one Deferred it keeps per host; on
+the asyncio reactor each wait goes through ``Deferred.asFuture``, whose callback passes on
+``None``, so the first waiter got the rules and every later one got "no robots.txt" and was
+let through unchecked: a disallowed URL among the first requests to a host was fetched.
+
 The robots.txt this middleware downloads also answers the spider's own request for it (the
 spider reads its ``Sitemap:`` lines), so each run fetches a robots.txt once, not twice.
 """
@@ -19,10 +25,11 @@ spider reads its ``Sitemap:`` lines), so each run fetches a robots.txt once, not
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
@@ -48,11 +55,16 @@ class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._robots_responses: dict[str, Response] = {}  # robots.txt URL -> its 2xx answer
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        """Remember each host's scheme, so a failure names the site's real URL."""
+        """The host's rules, once fetched; its scheme kept so a failure names the real URL."""
         if not hasattr(self, "_schemes"):
             self._schemes = {}
         parts = urlparse_cached(request)
         self._schemes.setdefault(parts.netloc, parts.scheme)
+        pending = self._parsers.get(parts.netloc)
+        if isinstance(pending, Deferred):  # being fetched: wait without taking the result
+            waiter: Deferred[RobotParser | None] = Deferred()
+            pending.addBoth(_pass_on, waiter)
+            return await maybe_deferred_to_future(waiter)
         return await super().robot_parser(request)
 
     async def process_request(  # type: ignore[override]
@@ -88,6 +100,12 @@ class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._stats.set_value(robots_stat(netloc), why)
         scheme = getattr(self, "_schemes", {}).get(netloc, "http")
         failures.note(self.crawler, f"{scheme}://{netloc}/", why)
+
+
+def _pass_on(result: Any, waiter: Deferred[Any]) -> Any:
+    """Give a waiter the Deferred's result and leave it in the chain for the next one."""
+    waiter.callback(result)
+    return result
 
 
 def robots_stat(netloc: str) -> str:
