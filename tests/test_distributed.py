@@ -199,3 +199,35 @@ def test_a_worker_without_redis_says_so_in_one_line(fixture_sites: FixtureSites)
     result = run_cli("ingest", "--sites", str(fixture_sites.sites_file), "--redis", url)
     assert result.returncode == 1
     assert result.stderr.strip() == f"Error: {url}: cannot reach Redis (connection refused)"
+
+
+def test_a_killed_writer_loses_nothing_and_its_successor_fetches_nothing_again(
+    fixture_sites: FixtureSites, archive_path: Path, redis_url: str
+):
+    """SIGKILL the writer as soon as it has seeded: workers go on and queue every article."""
+    sites_file = str(fixture_sites.sites_file)
+    workers = [
+        cli_process("crawl", "--sites", sites_file, "--redis", redis_url, "--idle-exit", "3")
+    ]
+    writer = cli_process(
+        "ingest", "--redis", redis_url, "--sites", sites_file, "--db", str(archive_path)
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().startswith("Seeded ")
+    writer.kill()
+    writer.wait(timeout=10)
+    for worker in workers:
+        worker.communicate(timeout=RUN_TIMEOUT)
+    queued = redis.Redis.from_url(redis_url).llen("newsarchive:items")
+    assert queued == sum(EXPECTED_ARTICLES.values())
+    assert rows(archive_path, "select count(*) from articles") == [(0,)]
+
+    results = distributed_crawl(fixture_sites, archive_path, redis_url)
+
+    assert results["writer"][0] == 0, results["writer"][1]
+    assert f"Wrote {queued} articles and checks left from an earlier round" in results["writer"][1]
+    counts = dict(rows(archive_path, "select site, count(*) from articles group by site"))
+    assert counts == EXPECTED_ARTICLES
+    assert rows(archive_path, "pragma integrity_check") == [("ok",)]
+    fetched = article_fetches(fixture_sites, archive_path)
+    assert {url: len(agents) for url, agents in fetched.items() if len(agents) != 1} == {}

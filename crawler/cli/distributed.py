@@ -103,6 +103,9 @@ def ingest(
         with run_lock(db_path):
             writer = Writer(server, Keys(), db, sites, batch_size=batch_size, idle_exit=idle_exit)
             _stop_on_signals(writer)
+            waiting = writer.drain()
+            if waiting:
+                click.echo(f"Wrote {waiting} articles and checks left from an earlier round")
             writer.seed()
             click.echo(
                 f"Seeded {sum(t.seeds for t in writer.tallies.values())} requests for "

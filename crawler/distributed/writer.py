@@ -86,7 +86,10 @@ class Writer:
 
     # --- a round -------------------------------------------------------------------------
     def seed(self) -> None:
-        """Start a round for every site: publish what workers need, queue the seeds."""
+        """Start a round for every site: publish what workers need, queue the seeds.
+
+        Call ``drain`` first: what a previous round's workers sent is then known.
+        """
         for slug, site in self.sites.items():
             now = now_iso()
             tally = self.tallies[slug]
@@ -115,6 +118,18 @@ class Writer:
             logger.info("%s: %d seeds, %d known articles due", slug, len(seeds), len(due))
 
     # --- writing -------------------------------------------------------------------------
+    def drain(self) -> int:
+        """Write what is waiting from before this writer started; return how many entries.
+
+        Done before seeding, so that the round's list of known articles includes them and
+        workers do not fetch them again.
+        """
+        written = 0
+        while batch := self._take_batch(wait=False):
+            self._write(batch)
+            written += len(batch)
+        return written
+
     def run(self) -> None:
         """Write what workers send until stopped, or idle for ``idle_exit`` seconds."""
         idle_since: float | None = None
@@ -131,14 +146,17 @@ class Writer:
             else:
                 idle_since = None
 
-    def _take_batch(self) -> list[Any]:
+    def _take_batch(self, *, wait: bool = True) -> list[Any]:
         """Entries moved to the writing list: left over by a stopped writer, or new ones."""
         leftover: list[Any] = self.server.lrange(self.keys.writing, 0, -1)
         if leftover:
             return leftover
-        first = self.server.blmove(
-            self.keys.items, self.keys.writing, POLL_SECONDS, src="LEFT", dest="RIGHT"
-        )
+        if wait:
+            first = self.server.blmove(
+                self.keys.items, self.keys.writing, POLL_SECONDS, src="LEFT", dest="RIGHT"
+            )
+        else:
+            first = self.server.lmove(self.keys.items, self.keys.writing, "LEFT", "RIGHT")
         if first is None:
             return []
         batch = [first]
