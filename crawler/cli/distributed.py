@@ -107,9 +107,10 @@ def ingest(
             if waiting:
                 click.echo(f"Wrote {waiting} articles and checks left from an earlier round")
             writer.seed()
+            seeds = sum(tally.seeds for tally in writer.tallies.values())
             click.echo(
-                f"Seeded {sum(t.seeds for t in writer.tallies.values())} requests for "
-                f"{len(sites)} sites at {redis_url}; writing to {db_path} (Ctrl-C to stop)"
+                f"Seeded {seeds} requests for {len(sites)} site{'s' * (len(sites) != 1)} "
+                f"at {redis_url}; writing to {db_path} (Ctrl-C to stop)"
             )
             writer.run()
             reason = "shutdown" if writer.stopping else "finished"
@@ -121,6 +122,7 @@ def ingest(
     rejected = sum(tally.rejected for tally in writer.tallies.values())
     for tally in writer.tallies.values():
         click.echo(tally.line())
+    click.echo(f"Browse it: newsarchive serve --db {db_path}")
     code = EXIT_PARTLY if writer.stopping or rejected else EXIT_DONE
     record_exit_code_quietly(db_path, crawl_ids, code)
     sys.exit(code)
