@@ -127,15 +127,16 @@ class InterruptPromptly:
         if engine is None:
             return
         self.return_queued_requests()  # any that reached the downloader during the grace
-        for request, transfer in list(self.transfers.items()):
+        under_way = [(r, t) for r, t in self.transfers.items() if not t.called]  # not done yet
+        for request, transfer in under_way:
             _keep_for_next_run(engine, request)
             self.cancelled.add(request)
             transfer.cancel()
-        if self.cancelled:
+        if under_way:
             logger.info(
-                "Cancelled %d downloads still under way after %.0f s; kept for the next run",
-                len(self.cancelled),
+                "Cancelled the downloads still under way after %.0f s, kept for the next run: %d",
                 self.grace,
+                len(under_way),
             )
 
     def _open_engine(self) -> ExecutionEngine | None:
