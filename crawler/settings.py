@@ -76,6 +76,9 @@ ARCHIVE_BUSY_TIMEOUT_MS = 5000
 ARCHIVE_SYNCHRONOUS = "NORMAL"
 ARCHIVE_LOCK_HELD = False  # True: the caller holds <db>.lock already (newsarchive crawl)
 ARCHIVE_STATS_FILE = ""  # write the final stats as JSON here (tests, monitoring)
+# After Ctrl-C, seconds the pages in flight get to finish before their downloads are cancelled
+# (kept for the next run): a hanging server must not hold the run until DOWNLOAD_TIMEOUT.
+ARCHIVE_INTERRUPT_GRACE = 3.0
 
 # --- Plumbing ----------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -16,6 +16,7 @@ from tests.conftest import run_cli
 from tests.test_faults import BLOG_ARTICLES, count, slow_blog_sites, start_crawl, wait_for
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 MESSAGE = "interrupted, stopping after the pages in flight"
@@ -80,6 +81,28 @@ def test_bare_scrapy_crawl_takes_the_lock_and_records_its_exit_code(
         assert conn.execute("select exit_code from crawls").fetchall() == [(3,)]
 
 
+def ctrl_c(
+    tmp_path: Path, sites: Path, db: Path, ready: Callable[[], bool], *settings: str
+) -> tuple[subprocess.Popen[str], str, float, float]:
+    """Crawl, Ctrl-C once ``ready()``: (process, its output, seconds to message, to exit)."""
+    stderr_file = tmp_path / "stderr.txt"
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites), "--db", str(db)]
+    for setting in settings:
+        args += ["-s", setting]
+    with stderr_file.open("w") as err:
+        crawl = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
+        wait_for(ready)
+        interrupted = time.monotonic()
+        crawl.send_signal(signal.SIGINT)
+        try:
+            wait_for(lambda: MESSAGE in stderr_file.read_text(), timeout=1)
+            said = time.monotonic() - interrupted
+        except AssertionError:
+            said = float("inf")
+        stdout, _ = crawl.communicate(timeout=60)
+    return crawl, stdout + stderr_file.read_text(), said, time.monotonic() - interrupted
+
+
 def interrupt_slow_crawl(
     fixture_sites, tmp_path: Path, db: Path, *settings: str
 ) -> tuple[subprocess.Popen[str], str, float, float]:
@@ -88,22 +111,7 @@ def interrupt_slow_crawl(
     blog = fixture_sites.servers["blog"]
     for post in (fixture_sites.root / "blog" / "posts").iterdir():
         blog.delays[f"/posts/{post.name}/"] = 1.0  # a slow site: pages stay in flight
-    stderr_file = tmp_path / "stderr.txt"
-    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites), "--db", str(db)]
-    for setting in settings:
-        args += ["-s", setting]
-    with stderr_file.open("w") as err:
-        crawl = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
-        wait_for(lambda: len(post_hits(blog)) >= 2)
-        interrupted = time.monotonic()
-        crawl.send_signal(signal.SIGINT)
-        try:
-            wait_for(lambda: MESSAGE in stderr_file.read_text(), timeout=1)
-            said = time.monotonic() - interrupted
-        except AssertionError:
-            said = float("inf")
-        stdout, _ = crawl.communicate(timeout=30)
-    return crawl, stdout + stderr_file.read_text(), said, time.monotonic() - interrupted
+    return ctrl_c(tmp_path, sites, db, lambda: len(post_hits(blog)) >= 2, *settings)
 
 
 def test_ctrl_c_says_so_at_once_stops_in_5_s_and_the_next_run_resumes(
