@@ -15,6 +15,7 @@ import contextlib
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,10 @@ LINE_LENGTH = 100
 
 def slug_for(url: str) -> str:
     """A slug from the URL's host: its name under the public suffix (``www.example.co.uk``:
-    ``example``), as lower-case letters, digits and ``-``."""
+    ``example``), as lower-case letters, digits and ``-`` (accents dropped: ``süddeutsche``)."""
     host = host_of(url)
-    slug = re.sub(r"[^a-z0-9]+", "-", _EXTRACT(host).domain or host).strip("-")
+    name = unicodedata.normalize("NFKD", _EXTRACT(host).domain or host)
+    slug = re.sub(r"[^a-z0-9]+", "-", name.encode("ascii", "ignore").decode()).strip("-")
     return slug or "site"
 
 

@@ -306,6 +306,7 @@ def test_slug_and_domains_come_from_the_host_name():
     assert slug_for("https://www.example.co.uk/news/") == "example"
     assert slug_for("https://the-ledger.example.com/") == "example"
     assert slug_for("http://127.0.0.1:8000/") == "127-0-0-1"
+    assert slug_for("https://www.süddeutsche.de/") == "suddeutsche"
     hosts = ["https://www.example.com/", "https://feeds.example.com/rss", "https://cdn.other.net/x"]
     assert site_domains(hosts) == ["cdn.other.net", "example.com"]
     assert toml_string('a "b" \\ c\n\x7f') == '"a \\"b\\" \\\\ c\\n\\u007F"'
@@ -325,3 +326,17 @@ def test_a_crawl_of_the_added_site_archives_its_articles(full_site, tmp_path):
     with sqlite3.connect(db) as conn:
         rows = conn.execute("select url, site, site_name from articles order by url").fetchall()
     assert rows == [(full_site.url(path), "harbor", "Harbor Weekly News") for path in ARTICLES]
+
+
+def test_a_linked_sites_file_is_changed_where_it_is_with_its_permissions(full_site, tmp_path):
+    real = tmp_path / "etc" / "sites.toml"
+    real.parent.mkdir()
+    real.write_text(DEFAULTS, encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "sites.toml"
+    link.symlink_to(real)
+    assert add_site(full_site.url("/"), link, "--slug", "harbor").returncode == 0
+    assert link.is_symlink()
+    assert "[sites.harbor]" in real.read_text(encoding="utf-8")
+    assert real.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in real.parent.iterdir()) == ["sites.toml"]  # no temp file left
