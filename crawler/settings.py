@@ -64,6 +64,7 @@ EXTENSIONS = {
     "crawler.stats_file.WriteStatsFile": 510,
     "crawler.extensions.run_lock.ArchiveRunLock": 520,
     "crawler.extensions.interrupt.InterruptPromptly": 530,
+    "crawler.progress.LiveProgress": 540,  # only with ARCHIVE_PROGRESS
 }
 
 # --- Our own settings (read only in from_crawler) ----------------------------------------
@@ -76,6 +77,7 @@ ARCHIVE_BUSY_TIMEOUT_MS = 5000
 ARCHIVE_SYNCHRONOUS = "NORMAL"
 ARCHIVE_LOCK_HELD = False  # True: the caller holds <db>.lock already (newsarchive crawl)
 ARCHIVE_STATS_FILE = ""  # write the final stats as JSON here (tests, monitoring)
+ARCHIVE_PROGRESS = False  # live progress on stderr (crawler/progress.py); crawl sets it on a tty
 
 # --- Plumbing ----------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -39,14 +39,24 @@ if TYPE_CHECKING:
 @DB_OPTION
 @SET_OPTION
 @VERBOSE_OPTION
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show live progress on stderr (per site pages, articles, errors, pages/s). "
+    "Default: when stderr is a terminal and -v is not given.",
+)
 def crawl(
     site_slugs: tuple[str, ...],
     sites_path: Path,
     db_path: Path,
     overrides: tuple[str, ...],
     verbose: bool,
+    progress: bool | None,
 ) -> None:
     """Crawl the named sites of the sites file (all of them when none is named).
+
+    On a terminal a live table shows each site's progress while the crawl runs; it is erased
+    at the end, when the summary is printed. Cron and pipes get only the summary.
 
     Example: newsarchive crawl harbor --sites sites.toml --db archive.db
     """
@@ -57,7 +67,11 @@ def crawl(
             EXIT_USAGE, f"{sites_path}: no site {unknown[0]!r} (known: {', '.join(sorted(sites))})"
         )
     chosen = [sites[slug] for slug in (site_slugs or sites)]
-    sys.exit(crawl_sites(chosen, db_path, settings_for(db_path, sites_path, overrides, verbose)))
+    settings = settings_for(db_path, sites_path, overrides, verbose)
+    if progress is None:  # Scrapy's log (-v) shares stderr: a redrawn table would garble it
+        progress = sys.stderr.isatty() and not verbose
+    settings.set("ARCHIVE_PROGRESS", progress, priority="cmdline")
+    sys.exit(crawl_sites(chosen, db_path, settings))
 
 
 def crawl_sites(sites: list[Any], db_path: Path, settings: Any) -> int:
