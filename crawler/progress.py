@@ -18,6 +18,7 @@ and a buffered stream interrupted mid-write cannot be written to again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -124,16 +125,20 @@ class Display:
                 site.running = False
         if any(site.running for site in self.sites):
             return
+        Display.current = None
         if self.loop.running:
             self.loop.stop()
-        self._write("")  # erase the last frame: the summary follows
-        Display.current = None
+            with contextlib.suppress(OSError):
+                self._write("")  # erase the last frame: the summary follows
 
     def draw(self) -> None:
         now = time.monotonic()
         with self.console.capture() as capture:
             self.console.print(self.table(now))
-        self._write(capture.get())
+        try:
+            self._write(capture.get())
+        except OSError:  # the terminal went away: the crawl goes on without a display
+            self.loop.stop()
 
     def table(self, now: float) -> Table:
         running = sum(site.running for site in self.sites)
@@ -150,8 +155,11 @@ class Display:
         for column in table.columns[1:]:
             column.justify = "right"
         table.columns[0].overflow = "ellipsis"
-        rows = [site.cells(now) for site in self.sites]
         room = max(1, self.console.height - 4)  # a frame taller than the screen cannot be redrawn
+        sites = self.sites
+        if len(sites) > room:  # the sites still running first: finished ones are in the summary
+            sites = sorted(sites, key=lambda site: not site.running)
+        rows = [site.cells(now) for site in sites]
         for row in rows[:room]:
             table.add_row(*row)
         if len(rows) > room:
@@ -162,8 +170,9 @@ class Display:
         """Replace the frame on screen by ``frame``, unless Ctrl-C's message now sits below it.
 
         The cursor sits at the start of the line after the frame; "\\r" first in case the
-        terminal echoed ``^C`` there. The window between the check and the write is a few
-        bytecodes: a signal handler runs only between them.
+        terminal echoed ``^C`` there. A Python signal handler runs between bytecodes, so it can
+        still fall between the check and the write: a window of microseconds twice a second,
+        whose worst case is the message redrawn over by one frame.
         """
         up = f"\r\x1b[{self.lines}A\x1b[J" if self.lines else ""
         if _interrupted() and not self.seen_interrupt:
