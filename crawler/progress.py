@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 REFRESH_SECONDS = 0.5
 RATE_WINDOW_SECONDS = 5.0  # pages/s is measured over this much of the recent past
+MAX_ROWS = 20  # sites shown at once; the rest are counted in one line
 COLUMNS = ("site", "pages", "new", "changed", "unchanged", "not due", "errors", "pages/s")
 
 
@@ -155,7 +156,9 @@ class Display:
         for column in table.columns[1:]:
             column.justify = "right"
         table.columns[0].overflow = "ellipsis"
-        room = max(1, self.console.height - 4)  # a frame taller than the screen cannot be redrawn
+        # A frame taller than the screen cannot be redrawn in place, and each row costs rich
+        # about a millisecond of the reactor thread's time.
+        room = max(1, min(MAX_ROWS, self.console.height - 4))
         sites = self.sites
         if len(sites) > room:  # the sites still running first: finished ones are in the summary
             sites = sorted(sites, key=lambda site: not site.running)
@@ -163,7 +166,8 @@ class Display:
         for row in rows[:room]:
             table.add_row(*row)
         if len(rows) > room:
-            table.add_row(f"+ {len(rows) - room} more sites")
+            hidden = len(rows) - room
+            table.add_row(f"+ {hidden} more site{'s' if hidden > 1 else ''}")
         return table
 
     def _write(self, frame: str) -> None:

@@ -36,14 +36,18 @@ SUMMARY = "blog: 6 new, 0 changed, 0 unchanged, 4 skipped as non-articles, 0 dro
 
 
 def crawl_on_a_terminal(
-    sites: Path, db: Path, *options: str, interrupt_when: Callable[[bytes], bool] | None = None
+    sites: Path,
+    db: Path,
+    *options: str,
+    interrupt_when: Callable[[bytes], bool] | None = None,
+    rows: int = ROWS,
 ) -> tuple[int, str, str]:
     """Run the crawl with stderr on a pty: (exit code, stdout, what the terminal received).
 
     With ``interrupt_when``, SIGINT is sent once it holds for what the terminal received.
     """
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, COLUMNS, 0, 0))
     args = ["crawl", "--sites", str(sites), "--db", str(db), *options]
     crawl = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", *args],
@@ -96,6 +100,22 @@ def test_a_terminal_shows_live_progress_that_fits_80_columns(fixture_sites, tmp_
     frame_lines = frames[-1].count("\n")
     assert text.endswith(f"\x1b[{frame_lines}A\x1b[J")
     assert stdout.splitlines()[0] == SUMMARY
+
+
+def test_a_short_terminal_shows_what_fits_and_counts_the_rest(fixture_sites, tmp_path):
+    sites = tmp_path / "slow.toml"
+    sites.write_text(
+        fixture_sites.sites_file.read_text().replace("download_delay = 0", "download_delay = 0.2")
+    )
+    code, stdout, terminal = crawl_on_a_terminal(sites, tmp_path / "archive.db", rows=6)
+
+    assert code == 0, stdout + terminal
+    text = STYLE.sub("", terminal).replace("\r\n", "\n")
+    frames = [frame for frame in CURSOR.split(text)[::2] if frame]
+    assert frames
+    assert all(frame.count("\n") <= 6 - 1 for frame in frames)  # title, header, 2 sites, +1
+    assert all(re.search(r"^\+ 1 more site *$", frame, re.MULTILINE) for frame in frames)
+    assert len(stdout.splitlines()) == 5  # three sites, the total, where to browse
 
 
 def test_no_progress_keeps_a_terminal_quiet(fixture_sites, tmp_path):
