@@ -169,12 +169,17 @@ def run_spiders(jobs: list[tuple[type[Spider], dict[str, Any]]], settings: Setti
     report.seconds = time.monotonic() - started
     for crawler in crawlers:
         spider = crawler.spider
-        site = str(getattr(getattr(spider, "site", None), "slug", None) or spidercls_name(crawler))
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        report.sites.append(SiteReport.from_stats(site, stats))
+        report.sites.append(SiteReport.from_stats(site_of(crawler), stats))
         if spider is not None:
             report.spiders.append(spider)
     return report
+
+
+def site_of(crawler: Crawler) -> str:
+    """The slug of the site a crawler crawls, or its spider's name when it has none."""
+    spider = crawler.spider
+    return str(getattr(getattr(spider, "site", None), "slug", None) or spidercls_name(crawler))
 
 
 def spidercls_name(crawler: Crawler) -> str:

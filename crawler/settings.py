@@ -64,6 +64,7 @@ EXTENSIONS = {
     "crawler.stats_file.WriteStatsFile": 510,
     "crawler.extensions.run_lock.ArchiveRunLock": 520,
     "crawler.extensions.interrupt.InterruptPromptly": 530,
+    "crawler.progress.LiveProgress": 540,  # only with ARCHIVE_PROGRESS
 }
 
 # --- Our own settings (read only in from_crawler) ----------------------------------------
@@ -79,6 +80,7 @@ ARCHIVE_STATS_FILE = ""  # write the final stats as JSON here (tests, monitoring
 # After Ctrl-C, seconds the pages in flight get to finish before their downloads are cancelled
 # (kept for the next run): a hanging server must not hold the run until DOWNLOAD_TIMEOUT.
 ARCHIVE_INTERRUPT_GRACE = 3.0
+ARCHIVE_PROGRESS = False  # live progress on stderr (crawler/progress.py); crawl sets it on a tty
 
 # --- Plumbing ----------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

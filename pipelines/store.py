@@ -194,6 +194,7 @@ class StoreArticlePipeline:
                     articles_unchanged=stats.get("archive/articles/unchanged", 0),
                     pages_skipped=total(stats, "archive/skipped/"),
                     errors=total(stats, "archive/errors/"),
+                    requests=stats.get("downloader/request_count", 0),
                     finish_reason=self.failed or reason,
                 )
             except ArchiveError as error:

@@ -255,7 +255,7 @@ def test_archive_of_schema_1_gains_site_templates_and_schedule(archive_path):
     conn.commit()
     conn.close()
     db = open_archive(archive_path)
-    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert {"site_templates", "schedule"} <= set(db.table_names())
 
 

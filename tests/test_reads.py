@@ -194,18 +194,32 @@ def test_stats_health_table(health_archive):
 
 
 def test_stats_totals_per_site(health_archive):
+    # Crawls recorded without a request count give no error rate; 5 of paper's 6 articles and
+    # all 5 of wp's were first archived in the last 7 days.
     assert stats_json(health_archive) == [
         {
             "site": "paper",
             "articles": 6,
-            "latest_published": f"{TODAY}T00:00:00+00:00",
+            "gone": 0,
+            "articles_per_day": 0.71,
+            "errors": 0,
+            "requests": 0,
+            "error_rate": None,
             "last_crawl": None,
+            "last_exit_code": None,
+            "latest_published": f"{TODAY}T00:00:00+00:00",
         },
         {
             "site": "wp",
             "articles": 5,
-            "latest_published": f"{TODAY}T00:00:00+00:00",
+            "gone": 0,
+            "articles_per_day": 0.71,
+            "errors": 0,
+            "requests": 0,
+            "error_rate": None,
             "last_crawl": "2026-11-20T06:00:00+00:00",
+            "last_exit_code": None,
+            "latest_published": f"{TODAY}T00:00:00+00:00",
         },
     ]
     db = open_archive(health_archive)

@@ -116,19 +116,62 @@ group by site, day
 order by day desc, site
 """.strip()
 
-# Per site: articles, the newest publication date, and when the last crawl of it started.
-# Sites come from both tables, so a site whose crawls archive nothing still shows.
+# Per site (sites come from both tables, so a site whose crawls archive nothing still shows):
+# - ``articles``, ``gone`` (articles whose page answered 404/410 or redirected away), and
+#   ``latest_published``, the newest publication date;
+# - ``articles_per_day``: articles first archived in the last ``:days`` days (today included,
+#   the window of the health query) divided by ``:days``;
+# - ``errors``, ``requests`` and ``error_rate`` = errors / requests, summed over the site's
+#   crawls that started in the same window. ``errors`` is the crawl's ``archive/errors/*``
+#   total (pages that failed, bad feeds, an unusable robots.txt, failed writes), ``requests``
+#   the requests it handed to the downloader (retries and robots.txt included). Crawls without
+#   a request count (recorded before schema 4, or killed before they finished) are left out of
+#   both sums; with no requests in the window the rate is NULL, not zero;
+# - ``last_crawl`` and ``last_exit_code``: when the site's latest crawl started and the exit
+#   code of the command that ran it (NULL while it runs, or when it was killed).
+# Only ``newsarchive crawl`` runs count as crawls: ``archive`` fetches URLs a person chose.
+# Parameters as in HEALTH_SQL; ``:days`` defaults to 7.
 SITE_TOTALS_SQL = """
 with sites as (
   select site from articles union select site from crawls where command = 'crawl'
+),
+span as (
+  select date(
+    coalesce(nullif(:now, ''), 'now'), '-' || coalesce(nullif(:days, ''), 7) || ' days'
+  ) as after
+),
+recent as (
+  select site, sum(errors) as errors, sum(requests) as requests
+  from crawls, span
+  where command = 'crawl' and requests is not null and date(started_at) > span.after
+  group by site
+),
+latest as (
+  select site, started_at, exit_code,
+    row_number() over (partition by site order by started_at desc, id desc) as n
+  from crawls
+  where command = 'crawl'
 )
 select
   sites.site,
   (select count(*) from articles where articles.site = sites.site) as articles,
-  (select max(published) from articles where articles.site = sites.site) as latest_published,
-  (select max(started_at) from crawls
-    where crawls.site = sites.site and crawls.command = 'crawl') as last_crawl
+  (select count(*) from articles where articles.site = sites.site and gone_at is not null)
+    as gone,
+  round(
+    (select count(*) from articles, span
+      where articles.site = sites.site and date(first_seen) > span.after)
+    * 1.0 / coalesce(nullif(:days, ''), 7),
+    2
+  ) as articles_per_day,
+  coalesce(recent.errors, 0) as errors,
+  coalesce(recent.requests, 0) as requests,
+  round(recent.errors * 1.0 / nullif(recent.requests, 0), 4) as error_rate,
+  latest.started_at as last_crawl,
+  latest.exit_code as last_exit_code,
+  (select max(published) from articles where articles.site = sites.site) as latest_published
 from sites
+left join recent on recent.site = sites.site
+left join latest on latest.site = sites.site and latest.n = 1
 where coalesce(:site, '') = '' or sites.site = :site
 order by sites.site
 """.strip()
@@ -141,6 +184,8 @@ def site_health(
     return list(db.query(HEALTH_SQL, {"days": days, "site": site or "", "now": now or ""}))
 
 
-def site_totals(db: sqlite_utils.Database, *, site: str | None = None) -> list[dict[str, Any]]:
-    """``SITE_TOTALS_SQL``'s rows: one per site, by slug."""
-    return list(db.query(SITE_TOTALS_SQL, {"site": site or ""}))
+def site_totals(
+    db: sqlite_utils.Database, *, days: int = 7, site: str | None = None, now: str | None = None
+) -> list[dict[str, Any]]:
+    """``SITE_TOTALS_SQL``'s rows, one per site by slug, over the last ``days`` days to ``now``."""
+    return list(db.query(SITE_TOTALS_SQL, {"days": days, "site": site or "", "now": now or ""}))

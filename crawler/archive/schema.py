@@ -216,10 +216,19 @@ def _add_schedule_v3(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_schedule_next_check ON schedule (next_check)")
 
 
+# The denominator of a site's error rate: the requests the crawl handed to the downloader
+# (Scrapy's ``downloader/request_count``: pages, feeds, sitemaps, robots.txt, retries and
+# revisits). ``errors`` alone cannot tell a bad day of a large site from a small one. Crawls
+# recorded before schema 4 keep NULL: their request count is unknown, not zero.
+def _add_crawl_requests_v4(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE crawls ADD COLUMN requests INTEGER")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_v1,
     _add_site_templates_v2,
     _add_schedule_v3,
+    _add_crawl_requests_v4,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

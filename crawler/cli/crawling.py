@@ -45,6 +45,12 @@ if TYPE_CHECKING:
 @IDLE_EXIT_OPTION
 @SET_OPTION
 @VERBOSE_OPTION
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show live progress on stderr (per site pages, articles, errors, pages/s). "
+    "Default: when stderr is a terminal and -v is not given.",
+)
 def crawl(
     site_slugs: tuple[str, ...],
     sites_path: Path,
@@ -53,8 +59,12 @@ def crawl(
     idle_exit: float,
     overrides: tuple[str, ...],
     verbose: bool,
+    progress: bool | None,
 ) -> None:
     """Crawl the named sites of the sites file (all of them when none is named).
+
+    On a terminal a live table shows each site's progress while the crawl runs; it is erased
+    at the end, when the summary is printed. Cron and pipes get only the summary.
 
     With --redis, run as a worker of a distributed crawl: fetch and extract what the shared
     frontier holds and hand the articles to `newsarchive ingest`, which owns the archive
@@ -69,7 +79,11 @@ def crawl(
         mode = worker_mode(redis_url, idle_exit)
         settings = settings_for(db_path, sites_path, overrides, verbose, mode)
         sys.exit(crawl_as_worker(chosen, settings))
-    sys.exit(crawl_sites(chosen, db_path, settings_for(db_path, sites_path, overrides, verbose)))
+    settings = settings_for(db_path, sites_path, overrides, verbose)
+    if progress is None:  # Scrapy's log (-v) shares stderr: a redrawn table would garble it
+        progress = sys.stderr.isatty() and not verbose
+    settings.set("ARCHIVE_PROGRESS", progress, priority="cmdline")
+    sys.exit(crawl_sites(chosen, db_path, settings))
 
 
 def crawl_sites(sites: list[Any], db_path: Path, settings: Any) -> int:

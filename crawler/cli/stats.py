@@ -23,7 +23,18 @@ HEALTH_COLUMNS = (
     "truncated",
     "median_body_chars",
 )
-TOTALS_COLUMNS = ("site", "articles", "latest_published", "last_crawl")
+# The JSON rows also hold ``errors`` and ``requests``, the two sums behind ``error_rate``.
+TOTALS_COLUMNS = (
+    "site",
+    "articles",
+    "gone",
+    "articles_per_day",
+    "error_rate",
+    "last_crawl",
+    "last_exit_code",
+    "latest_published",
+)
+DEFAULT_DAYS, HEALTH_DEFAULT_DAYS = 7, 14
 
 
 @click.command()
@@ -36,10 +47,10 @@ TOTALS_COLUMNS = ("site", "articles", "latest_published", "last_crawl")
 )
 @click.option(
     "--days",
-    default=14,
-    show_default=True,
+    default=None,
     type=click.IntRange(min=1),
-    help="With --health: the last N days, today included.",
+    help=f"The last N days, today included: the window of articles_per_day and error_rate "
+    f"(default {DEFAULT_DAYS}), or with --health the days shown (default {HEALTH_DEFAULT_DAYS}).",
 )
 @click.option("--site", "site_slug", default=None, help="Only this site (its slug).")
 @click.option(
@@ -50,11 +61,14 @@ TOTALS_COLUMNS = ("site", "articles", "latest_published", "last_crawl")
     type=click.Choice(["table", "json"]),
 )
 def stats(
-    db_path: Path, health: bool, days: int, site_slug: str | None, output_format: str
+    db_path: Path, health: bool, days: int | None, site_slug: str | None, output_format: str
 ) -> None:
     """Show what the archive holds per site, or with --health how well extraction went.
 
-    Plain: per site, articles, the newest publication date and the last crawl. --health: per
+    Plain: per site, articles and how many are gone, articles first archived per day (averaged
+    over the last --days days, default 7), the error rate (errors / requests of the site's
+    crawls in those days), when the last crawl started and its exit code, and the newest
+    publication date. Datasette's `sites` canned query runs the same SQL. --health: per
     site and day (newest first), the share of articles with an empty body, no date, no author
     or a truncated body, and the median body length: a site redesign that breaks extraction
     shows the next day. Datasette's `health` canned query runs the same SQL.
@@ -75,10 +89,11 @@ def stats(
     try:
         columns: tuple[str, ...]
         if health:
+            days = days or HEALTH_DEFAULT_DAYS
             rows = site_health(db, days=days, site=site_slug, now=now_iso())
             columns = HEALTH_COLUMNS
         else:
-            rows = site_totals(db, site=site_slug)
+            rows = site_totals(db, days=days or DEFAULT_DAYS, site=site_slug, now=now_iso())
             columns = TOTALS_COLUMNS
     finally:
         db.close()

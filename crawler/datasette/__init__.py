@@ -14,7 +14,7 @@ from typing import Any
 
 from datasette.app import Datasette
 
-from crawler.archive.reads import HEALTH_SQL
+from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
 
 SEARCH_SQL = """
 select
@@ -128,6 +128,17 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "days (default 14), site (default all), now (ISO 8601; default the "
                         "current time). The same query as `newsarchive stats --health`.",
                         "sql": HEALTH_SQL,
+                        "hide_sql": True,
+                    },
+                    "sites": {
+                        "title": "Sites: articles, error rate, last crawl",
+                        "description": "Per site: articles and how many are gone, articles "
+                        "first archived per day over the last days, errors / requests of the "
+                        "site's crawls in those days, the last crawl, its exit code and the "
+                        "newest publication date. Parameters: days (default 7), site (default "
+                        "all), now (ISO 8601; default the current time). The same query as "
+                        "`newsarchive stats`.",
+                        "sql": SITE_TOTALS_SQL,
                         "hide_sql": True,
                     },
                 },
