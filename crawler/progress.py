@@ -179,7 +179,7 @@ class Display:
         whose worst case is the message redrawn over by one frame.
         """
         up = f"\r\x1b[{self.lines}A\x1b[J" if self.lines else ""
-        if _interrupted() and not self.seen_interrupt:
+        if interrupt.interrupted() and not self.seen_interrupt:
             self.seen_interrupt = True
             up = ""  # leave the message and the frame above it; draw below
         data = (up + frame).encode("utf-8", "replace")
@@ -187,8 +187,3 @@ class Display:
             written = os.write(self.fd, data)
             data = data[written:]
         self.lines = frame.count("\n")
-
-
-def _interrupted() -> bool:
-    """Whether Ctrl-C's message has been written: the interrupt extension's flag, only read."""
-    return bool(interrupt._Process.interrupted)

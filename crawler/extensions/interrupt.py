@@ -156,6 +156,11 @@ def _keep_for_next_run(engine: ExecutionEngine, request: Request) -> None:
     request.errback = None  # not a failure of the page: nothing to report
 
 
+def interrupted() -> bool:
+    """Whether Ctrl-C's message has been written in this process (the live display asks)."""
+    return _Process.interrupted
+
+
 def _on_sigint(signum: int, frame: FrameType | None) -> None:
     """Say so at once (``os.write``: safe in a signal handler), then let Scrapy stop."""
     previous = _Process.previous
