@@ -7,6 +7,7 @@ own User-Agent (``-s USER_AGENT``) so the servers' logs say who fetched what.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import sqlite3
@@ -140,6 +141,10 @@ def test_two_workers_and_a_writer_archive_every_article_once(
     assert crawls == [
         (site, "ingest", EXPECTED_ARTICLES[site], 0, "finished") for site in sorted(counts)
     ]
+    stats = run_cli("stats", "--db", str(archive_path), "--format", "json")
+    assert {
+        row["site"]: row["last_exit_code"] for row in json.loads(stats.stdout)
+    } == dict.fromkeys(EXPECTED_ARTICLES, 0)
     assert "21 new" not in results["writer"][1]  # per-site lines, not a total
     assert f"wp: {EXPECTED_ARTICLES['wp']} new, 0 changed, 0 unchanged" in results["writer"][1]
     for name in WORKERS:

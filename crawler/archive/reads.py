@@ -129,11 +129,13 @@ order by day desc, site
 #   both sums; with no requests in the window the rate is NULL, not zero;
 # - ``last_crawl`` and ``last_exit_code``: when the site's latest crawl started and the exit
 #   code of the command that ran it (NULL while it runs, or when it was killed).
-# Only ``newsarchive crawl`` runs count as crawls: ``archive`` fetches URLs a person chose.
+# Only ``newsarchive crawl`` runs and rounds of a distributed crawl (``ingest``) count as
+# crawls: ``archive`` fetches URLs a person chose. A round's errors are the entries its writer
+# could not store; it does not know its workers' requests, so it stays out of the error rate.
 # Parameters as in HEALTH_SQL; ``:days`` defaults to 7.
 SITE_TOTALS_SQL = """
 with sites as (
-  select site from articles union select site from crawls where command = 'crawl'
+  select site from articles union select site from crawls where command in ('crawl', 'ingest')
 ),
 span as (
   select date(
@@ -143,14 +145,14 @@ span as (
 recent as (
   select site, sum(errors) as errors, sum(requests) as requests
   from crawls, span
-  where command = 'crawl' and requests is not null and date(started_at) > span.after
+  where command in ('crawl', 'ingest') and requests is not null and date(started_at) > span.after
   group by site
 ),
 latest as (
   select site, started_at, exit_code,
     row_number() over (partition by site order by started_at desc, id desc) as n
   from crawls
-  where command = 'crawl'
+  where command in ('crawl', 'ingest')
 )
 select
   sites.site,
