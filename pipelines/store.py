@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals
 from crawler.archive import ArchiveError, ArchiveLocked, finish_crawl, open_archive, start_crawl
@@ -173,7 +174,7 @@ class StoreArticlePipeline:
         logger.error("Archive write failed, stopping the crawl: %s", error)
         assert self.crawler.engine is not None
         assert self.crawler.spider is not None
-        self.crawler.engine.close_spider(self.crawler.spider, reason)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def close_spider(self) -> None:
         self.flush()

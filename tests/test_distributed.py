@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from tests.conftest import FixtureSites
 
 pytestmark = pytest.mark.slow
-IDLE_EXIT = "4"
+IDLE_EXIT = "3"
 RUN_TIMEOUT = 150
 WORKERS = ("worker-a", "worker-b")
 

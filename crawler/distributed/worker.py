@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.distributed.keys import Keys
 from crawler.distributed.redis_link import connect
@@ -129,15 +130,18 @@ class RedisWorker:
             self.last_work = time.monotonic()
             until = time.time() + BUSY_TTL_SECONDS
             self.server.hset(self.keys.busy, self.worker_id, str(until))
-        else:
-            self.server.hdel(self.keys.busy, self.worker_id)
+            return
+        self.server.hdel(self.keys.busy, self.worker_id)
+        if self.idle_exit and time.monotonic() - self.last_work >= self.idle_exit:
+            # Now, not at the engine's next idle signal, which comes only every 5 s.
+            logger.info("Nothing to do for %.0f s: stopping", self.idle_exit)
+            self.loop.stop()
+            deferred_from_coro(engine.close_spider_async(reason="finished"))
 
     def spider_idle(self) -> None:
-        """Keep the spider open for more work, unless none came for ``ARCHIVE_IDLE_EXIT`` s."""
+        """Keep the spider open for more work: ``tick`` closes it after ``ARCHIVE_IDLE_EXIT``."""
         self.tick()
-        if not self.idle_exit or time.monotonic() - self.last_work < self.idle_exit:
-            raise DontCloseSpider
-        logger.info("Nothing to do for %.0f s: stopping", self.idle_exit)
+        raise DontCloseSpider
 
     def spider_closed(self) -> None:
         if self.loop is not None and self.loop.running:
