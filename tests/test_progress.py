@@ -134,7 +134,10 @@ def test_a_pipe_gets_no_progress_unless_asked(fixture_sites, tmp_path):
     assert quiet.stderr == ""
     assert quiet.stdout.splitlines()[0] == SUMMARY
 
-    forced = run_cli(*args, "--db", str(tmp_path / "forced.db"), "--progress")
+    # Slow enough to outlast the display's first redraw (half a second in).
+    forced = run_cli(
+        *args, "--db", str(tmp_path / "forced.db"), "--progress", "-s", "DOWNLOAD_DELAY=0.2"
+    )
     assert forced.returncode == 0, forced.stderr
     assert "pages/s" in STYLE.sub("", forced.stderr)
     assert forced.stdout == quiet.stdout.replace("quiet.db", "forced.db").replace(
