@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 BUSY_TIMEOUT_MS = 5000
-# After a checkpoint SQLite reuses the -wal file but never shrinks it: one burst of writes
-# while a reader held an old snapshot would keep the file at its peak size for good. Above
-# this size it is truncated back when a checkpoint completes.
-JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+# While any reader holds an old snapshot (a long Datasette query, a backup), checkpoints cannot
+# restart the -wal file and it grows with every commit. Afterwards SQLite reuses the file but
+# never shrinks it: a burst under one long read would keep it at its peak size for good. Above
+# this size it is truncated back when the next checkpoint restarts it; 4x the 1000-page
+# autocheckpoint, so a normal crawl never pays for re-growing it.
+JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024
 # SQLITE_FULL: the disk (or PRAGMA max_page_count) leaves no room for the transaction.
 SQLITE_FULL = 13
 
