@@ -75,6 +75,9 @@ ARCHIVE_FLUSH_SECONDS = 5.0  # write a partial batch once it is this old
 ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are archived with access = "truncated"
 ARCHIVE_BUSY_TIMEOUT_MS = 5000
 ARCHIVE_SYNCHRONOUS = "NORMAL"
+# SQLite max_page_count of the archive (0: no limit). A low value makes the archive "full" on
+# purpose: tests of a full disk, or a hard cap on the file's size.
+ARCHIVE_MAX_PAGE_COUNT = 0
 ARCHIVE_LOCK_HELD = False  # True: the caller holds <db>.lock already (newsarchive crawl)
 ARCHIVE_STATS_FILE = ""  # write the final stats as JSON here (tests, monitoring)
 # After Ctrl-C, seconds the pages in flight get to finish before their downloads are cancelled

@@ -10,6 +10,7 @@ crawl recovers it. Batches are flushed when full, when the oldest waiting articl
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,14 @@ from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals
-from crawler.archive import ArchiveError, ArchiveLocked, finish_crawl, open_archive, start_crawl
+from crawler.archive import (
+    ArchiveError,
+    ArchiveLocked,
+    finish_crawl,
+    is_disk_full,
+    open_archive,
+    start_crawl,
+)
 from crawler.archive.reads import revisit_plan
 from crawler.archive.writes import store_articles
 from crawler.clock import now_iso
@@ -61,12 +69,14 @@ class StoreArticlePipeline:
         busy_timeout_ms: int,
         synchronous: str,
         crawler: Crawler,
+        max_page_count: int = 0,
     ) -> None:
         self.path = path
         self.batch_size = max(1, batch_size)
         self.flush_seconds = flush_seconds
         self.busy_timeout_ms = busy_timeout_ms
         self.synchronous = synchronous
+        self.max_page_count = max_page_count
         self.crawler = crawler
         self.db: sqlite_utils.Database | None = None
         self.crawl_id: int | None = None
@@ -85,6 +95,7 @@ class StoreArticlePipeline:
             busy_timeout_ms=settings.getint("ARCHIVE_BUSY_TIMEOUT_MS"),
             synchronous=settings.get("ARCHIVE_SYNCHRONOUS"),
             crawler=crawler,
+            max_page_count=settings.getint("ARCHIVE_MAX_PAGE_COUNT"),
         )
         crawler.signals.connect(pipeline.spider_idle, signal=scrapy_signals.spider_idle)
         crawler.signals.connect(pipeline.spider_closed, signal=scrapy_signals.spider_closed)
@@ -94,7 +105,10 @@ class StoreArticlePipeline:
     def open_spider(self) -> None:
         try:
             self.db = open_archive(
-                self.path, busy_timeout_ms=self.busy_timeout_ms, synchronous=self.synchronous
+                self.path,
+                busy_timeout_ms=self.busy_timeout_ms,
+                synchronous=self.synchronous,
+                max_page_count=self.max_page_count,
             )
             self.crawl_id = start_crawl(
                 self.db, site=self._site_label(), command=self._command(), started_at=now_iso()
@@ -151,8 +165,11 @@ class StoreArticlePipeline:
         except ArchiveLocked as error:
             self._fail("archive_locked", error, len(batch))
             return
-        # A full disk, a broken file: stop the crawl, keep what is committed.
+        # A full disk, a broken file: stop the crawl, keep what is committed. The batch's
+        # transaction was rolled back whole (write_transaction), so no article is half-written.
         except Exception as error:  # noqa: BLE001
+            if is_disk_full(error):
+                error = ArchiveError(f"{self.path}: the archive's disk is full ({error})")
             self._fail("archive_write_failed", error, len(batch))
             return
         for outcome in outcomes[len(batch) :]:
@@ -198,7 +215,8 @@ class StoreArticlePipeline:
                     requests=stats.get("downloader/request_count", 0),
                     finish_reason=self.failed or reason,
                 )
-            except ArchiveError as error:
+            # A full disk may refuse this last write too: what was committed stays.
+            except (ArchiveError, sqlite3.Error) as error:
                 logger.error("Could not record the crawl's end: %s", error)
         self.db.close()
         self.db = None

@@ -7,7 +7,7 @@ Datasette plugin, a test or a notebook can use it alone::
     db = open_archive("archive.db")
 """
 
-from crawler.archive.connection import ArchiveError, ArchiveLocked, open_archive
+from crawler.archive.connection import ArchiveError, ArchiveLocked, is_disk_full, open_archive
 from crawler.archive.schema import SCHEMA_VERSION
 from crawler.archive.writes import (
     StoreOutcome,
@@ -23,6 +23,7 @@ __all__ = [
     "ArchiveLocked",
     "StoreOutcome",
     "finish_crawl",
+    "is_disk_full",
     "open_archive",
     "record_exit_code",
     "start_crawl",

@@ -22,6 +22,21 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 BUSY_TIMEOUT_MS = 5000
+# While any reader holds an old snapshot (a long Datasette query, a backup), checkpoints cannot
+# restart the -wal file and it grows with every commit. Afterwards SQLite reuses the file but
+# never shrinks it: a burst under one long read would keep it at its peak size for good. Above
+# this size it is truncated back when the next checkpoint restarts it; 4x the 1000-page
+# autocheckpoint, so a normal crawl never pays for re-growing it.
+JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024
+# SQLITE_FULL: the disk (or PRAGMA max_page_count) leaves no room for the transaction.
+SQLITE_FULL = 13
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite saying the database or its disk is full."""
+    return (
+        isinstance(error, sqlite3.Error) and getattr(error, "sqlite_errorcode", None) == SQLITE_FULL
+    )
 
 
 class ArchiveError(RuntimeError):
@@ -33,13 +48,19 @@ class ArchiveLocked(ArchiveError):
 
 
 def open_archive(
-    path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, synchronous: str = "NORMAL"
+    path: Path | str,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    synchronous: str = "NORMAL",
+    max_page_count: int = 0,
 ) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the archive at ``path``.
 
     WAL lets Datasette read while a crawl writes. ``synchronous=NORMAL`` may lose the last
     commits on power loss (never on an application crash, never corruption): the archive can
-    always be re-crawled, so speed wins; pass ``"FULL"`` where it cannot.
+    always be re-crawled, so speed wins; pass ``"FULL"`` where it cannot. ``max_page_count``
+    (0: no limit) caps the file's size in pages, so a full disk can be met on purpose: a write
+    past it fails with SQLITE_FULL, as on a disk with no room left.
     """
     path = Path(path)
     _check_path(path)
@@ -53,6 +74,9 @@ def open_archive(
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
+        if max_page_count > 0:
+            conn.execute(f"PRAGMA max_page_count = {int(max_page_count)}")
         if schema_version(db) != SCHEMA_VERSION:  # only a migration needs the write lock
             with write_transaction(db):
                 migrate(db)
@@ -61,6 +85,8 @@ def open_archive(
         raise ArchiveLocked(f"{path}: {error}") from error
     except sqlite3.DatabaseError as error:
         conn.close()
+        if is_disk_full(error):
+            raise ArchiveError(f"{path}: the archive's disk is full ({error})") from error
         raise ArchiveError(f"{path}: not a newsarchive SQLite archive: {error}") from error
     except ValueError as error:  # a newer schema
         conn.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from crawler.cli.add_site import add_site
+from crawler.cli.backup import backup
 from crawler.cli.common import settings_for
 from crawler.cli.crawling import archive, crawl, crawl_sites
 from crawler.cli.distributed import ingest
@@ -24,5 +25,5 @@ def cli() -> None:
     """Crawl news sites into a clean, searchable, versioned SQLite archive."""
 
 
-for command in (crawl, archive, ingest, add_site, extract, serve, stats):
+for command in (crawl, archive, ingest, add_site, extract, serve, stats, backup):
     cli.add_command(command)

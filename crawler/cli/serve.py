@@ -1,9 +1,16 @@
-"""``newsarchive serve``: the archive, read-only, through Datasette."""
+"""``newsarchive serve``: the archive, read-only, through Datasette.
+
+On the loopback only this machine can reach it. On any other address it refuses to start
+unless it is given a password (checked by datasette-auth-passwords) or told ``--public``: an
+archive served to a network by mistake would let anyone run read-only SQL over all of it.
+"""
 
 from __future__ import annotations
 
 import errno
-from typing import TYPE_CHECKING
+import ipaddress
+import os
+from pathlib import Path
 
 import click
 
@@ -11,8 +18,8 @@ from crawler.archive import ArchiveError, open_archive
 from crawler.cli.common import DB_OPTION, fail
 from crawler.runner import EXIT_FAILED, EXIT_USAGE
 
-if TYPE_CHECKING:
-    from pathlib import Path
+PASSWORD_HASH_ENV = "NEWSARCHIVE_PASSWORD_HASH"  # noqa: S105 (a variable name, not a secret)
+HASH_HINT = "make one with: datasette hash-password"
 
 
 @click.command()
@@ -24,8 +31,29 @@ if TYPE_CHECKING:
     help="Address to listen on; keep the loopback unless you mean to publish it.",
 )
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
-def serve(db_path: Path, host: str, port: int) -> None:
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"A file holding the password hash ({HASH_HINT}); or set {PASSWORD_HASH_ENV}.",
+)
+@click.option(
+    "--user",
+    default="reader",
+    show_default=True,
+    help="The user name to log in with at /-/login, with a password.",
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Serve a non-loopback address without a password: anyone who reaches it reads all.",
+)
+def serve(
+    db_path: Path, host: str, port: int, password_file: Path | None, user: str, public: bool
+) -> None:
     """Serve the archive read-only with Datasette (search, facets, canned queries).
+
+    On an address other than the loopback, give a password hash (--password-file, or the
+    NEWSARCHIVE_PASSWORD_HASH environment variable) or --public.
 
     Example: newsarchive serve --db archive.db --port 8001
     """
@@ -33,6 +61,15 @@ def serve(db_path: Path, host: str, port: int) -> None:
 
     from crawler.datasette import build_datasette
 
+    password_hash = read_password_hash(password_file)
+    if password_hash and public:
+        fail(EXIT_USAGE, "--public: serves without a password, but a password was given too")
+    if not (password_hash or public or is_loopback(host)):
+        fail(
+            EXIT_USAGE,
+            f"--host {host}: not a loopback address; give a password hash "
+            f"(--password-file or {PASSWORD_HASH_ENV}) or --public to serve without one",
+        )
     if db_path.is_dir():
         fail(EXIT_USAGE, f"{db_path}: is a directory, not an archive file (give --db FILE)")
     if not db_path.is_file():
@@ -42,9 +79,48 @@ def serve(db_path: Path, host: str, port: int) -> None:
     except ArchiveError as error:
         fail(EXIT_FAILED, str(error))
     check_port_free(host, port)
-    datasette = build_datasette(db_path)
-    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
+    login = (user, password_hash) if password_hash else None
+    datasette = build_datasette(db_path, login=login)
+    url = f"http://{host}:{port}/"
+    if login:
+        click.echo(f"Serving {db_path} at {url} to {user} only (log in at {url}-/login)")
+    elif public and not is_loopback(host):
+        click.echo(f"Serving {db_path} at {url} publicly: no password, anyone can read it all")
+    else:
+        click.echo(f"Serving {db_path} at {url} (Ctrl-C to stop)")
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach ``host``: 127.0.0.0/8, ::1 or localhost."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
+def read_password_hash(password_file: Path | None) -> str:
+    """The password hash from ``--password-file`` or the environment ("" for none).
+
+    Only a hash is accepted, never the password itself, so neither the file nor the process
+    environment gives the password away; a malformed one is refused before serving.
+    """
+    if password_file is not None:
+        try:
+            text = password_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            fail(EXIT_USAGE, f"{password_file}: cannot read the password hash: {error}")
+        where = str(password_file)
+    else:
+        text, where = os.environ.get(PASSWORD_HASH_ENV, "").strip(), PASSWORD_HASH_ENV
+    if not text:
+        if password_file is not None:
+            fail(EXIT_USAGE, f"{where}: is empty; it should hold a password hash ({HASH_HINT})")
+        return ""
+    parts = text.split("$")
+    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit():
+        fail(EXIT_USAGE, f"{where}: not a password hash ({HASH_HINT})")
+    return text
 
 
 def check_port_free(host: str, port: int) -> None:

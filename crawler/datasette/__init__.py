@@ -152,11 +152,35 @@ def database_name(path: Path | str) -> str:
     return Path(path).stem
 
 
-def build_datasette(path: Path | str, settings: dict[str, Any] | None = None) -> Datasette:
-    """The Datasette that ``newsarchive serve`` runs on the archive at ``path``."""
+def with_login(metadata: dict[str, Any], user: str, password_hash: str) -> dict[str, Any]:
+    """``metadata`` where only ``user``, logged in through ``/-/login``, may see anything.
+
+    datasette-auth-passwords checks the password against ``password_hash`` (made by its own
+    ``datasette hash-password``) and sets a signed cookie; the instance-wide ``allow`` block
+    refuses every other visitor (403) on every page but the login form.
+    """
+    return {
+        **metadata,
+        "allow": {"id": user},
+        "plugins": {"datasette-auth-passwords": {f"{user}_password_hash": password_hash}},
+    }
+
+
+def build_datasette(
+    path: Path | str,
+    settings: dict[str, Any] | None = None,
+    login: tuple[str, str] | None = None,
+) -> Datasette:
+    """The Datasette that ``newsarchive serve`` runs on the archive at ``path``.
+
+    ``login`` (user name, password hash) closes it to everyone but that user.
+    """
     path = Path(path)
+    metadata = metadata_for(database_name(path))
+    if login is not None:
+        metadata = with_login(metadata, *login)
     return Datasette(
         files=[str(path)],
-        metadata=metadata_for(database_name(path)),
+        metadata=metadata,
         settings={"sql_time_limit_ms": 1000, "max_returned_rows": 1000, **(settings or {})},
     )
