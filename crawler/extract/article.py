@@ -165,6 +165,8 @@ def extract_article(
             "access",
         )
     }
+    for name in ("published_raw", "modified_raw"):
+        record[name] = record[name] or metadata.unparsed.get(name)
     record["body"] = body.text
     if record["description"] and repeats_body(record["description"], body.text):
         # An excerpt of the text (a meta description cut from the first paragraph) is not a
