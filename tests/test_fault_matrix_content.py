@@ -21,7 +21,7 @@ import pytest
 from crawler import settings
 from crawler.charset import undeclared_encoding
 from crawler.demo.server import SiteServer
-from crawler.extract.dates import parse_date
+from crawler.extract.dates import parse_date, repairs
 from crawler.page_inputs import InputError, page_text
 from crawler.runner import EXIT_PARTLY
 from pipelines.normalize import MAX_TITLE_CHARS, clean_body, clean_text, normalize_record
@@ -348,6 +348,14 @@ def test_garbage_dates_parse_to_utc_or_none(raw, expected):
     assert parse_date(raw) == expected
 
 
+def test_a_guess_repairing_an_impossible_date_is_recognised():
+    """Row 17: htmldate's 2025-02-01 for "31/02/2025" is a repair; a real other date is not."""
+    assert repairs("31/02/2025", "2025-02-01")
+    assert not repairs("yesterday", "2025-02-01")
+    assert not repairs("2025-02-28", "2025-02-01")  # the page's date parses: not a repair
+    assert not repairs("31/02/2025", "2024-06-17")
+
+
 def test_a_date_without_zone_is_read_in_the_sites_zone():
     """Row 17: no time zone means the site's zone (Chicago is UTC-6 in March)."""
     assert parse_date("2025-03-04T10:30:00", "America/Chicago") == "2025-03-04T16:30:00+00:00"
@@ -423,11 +431,6 @@ def test_missing_and_garbage_fields_end_to_end(tmp_path):
     assert "long headlines" in huge["body"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="htmldate 1.11 reads <meta article:published_time content='31/02/2025'> as 2025-02-01 "
-    "and the extraction takes its guess when the page's own string does not parse",
-)
 def test_an_impossible_date_is_null_with_its_raw_string_end_to_end(tmp_path):
     """Row 17: "31/02/2025" on a page is stored as published NULL, published_raw kept."""
     run = archive_pages(tmp_path, {"/feb-31.html": date_page("31/02/2025", "February")})
