@@ -243,6 +243,16 @@ def test_extract_refuses_an_undeclared_legacy_page_with_a_reason():
         page_text(page.data, settings.DOWNLOAD_MAXSIZE, content_type=page.content_type)
 
 
+def test_undeclared_legacy_bytes_fall_back_to_cp1252_only_when_it_fits():
+    """Row 15: detection keeps Cyrillic and Japanese; a Western page reads as Windows-1252."""
+    western = article(CAFE, filler("the square")).encode("cp1252")
+    cyrillic = article("Новости", ["Городской совет собрался во вторник вечером."] * 3)
+    japanese = article(TOKYO, [TOKYO + "。市民は喜んでいます。"] * 3)
+    assert undeclared_encoding(western) == "cp1252"
+    assert undeclared_encoding(cyrillic.encode("cp1251")) is None
+    assert undeclared_encoding(japanese.encode("shift_jis")) is None
+
+
 # --- Row 16: malformed and hostile HTML --------------------------------------------------
 
 DEPTH = 10_000
@@ -315,16 +325,6 @@ def test_hostile_html_gives_an_item_or_a_reason_and_the_crawl_continues(tmp_path
     # A title alone is something of an article (row 17): kept, flagged truncated.
     assert run.rows["/title-only.html"]["access"] == "truncated"
     assert run.peak_rss_mb < MAX_CHILD_RSS_MB
-
-
-def test_undeclared_legacy_bytes_fall_back_to_cp1252_only_when_it_fits():
-    """Row 15: detection keeps Cyrillic and Japanese; a Western page reads as Windows-1252."""
-    western = article(CAFE, filler("the square")).encode("cp1252")
-    cyrillic = article("Новости", ["Городской совет собрался во вторник вечером."] * 3)
-    japanese = article(TOKYO, [TOKYO + "。市民は喜んでいます。"] * 3)
-    assert undeclared_encoding(western) == "cp1252"
-    assert undeclared_encoding(cyrillic.encode("cp1251")) is None
-    assert undeclared_encoding(japanese.encode("shift_jis")) is None
 
 
 # --- Row 17: missing and garbage fields --------------------------------------------------
