@@ -5,7 +5,7 @@ exists, and a later crawl may get its text), so it is kept with ``access`` sayin
 is short. Extraction reads ``access`` from the markup first (``crawler.extract.access``: a
 declared paywall, wall containers, a body far shorter than the page promises); ``access_of``
 here is the last resort, reading the text of a short body the markup said nothing about.
-A page with no text at all (an empty page, a soft 404) is dropped with a reason, counted in
+A page with neither a title nor any text (an empty page) is dropped with a reason, counted in
 the stats as ``archive/dropped/<reason>``; one bad page never stops the crawl.
 
 Dates that cannot be true are dropped as values, never with the article: a ``published`` later
@@ -51,9 +51,13 @@ JS_REQUIRED = re.compile(
 
 
 def drop_reason(title: str | None, body: str) -> str | None:
-    """Why this record is not an article at all, or ``None`` if it is one."""
-    if not body:
-        return "no_body" if title else "empty"
+    """Why this record is not an article at all (no title and no body), or ``None``.
+
+    A headline alone is something of an article (a wall that hides all of its text, a page
+    whose text the parser could not reach): it is kept, flagged by ``access_of``.
+    """
+    if not body and not title:
+        return "empty"
     return None
 
 

@@ -26,6 +26,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
+from crawler.charset import response_text
 from crawler.clock import now_iso
 from crawler.items import ArticleItem, FetchedPage
 
@@ -206,7 +207,7 @@ def article_item(
         status=response.status,
         headers=headers,
         body=response.body,
-        text=response.text,
+        text=response_text(response),
         fetched_at=now_iso(),
         requested_url=redirects[0] if redirects else response.url,
         hints=hints,

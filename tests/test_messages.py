@@ -78,17 +78,15 @@ def test_a_dropped_page_is_logged_as_its_url_and_reason_not_its_content(tmp_path
     site = tmp_path / "site"
     (site / "empty").mkdir(parents=True)
     filler = "".join(f"<script>var line{n} = 'FILLER-{n}';</script>\n" for n in range(5000))
-    (site / "empty" / "index.html").write_text(
-        f"<html><head><title>Nothing to read</title>{filler}</head><body></body></html>"
-    )
+    (site / "empty" / "index.html").write_text(f"<html><head>{filler}</head><body></body></html>")
     with SiteServer(site, host="127.0.0.4") as server:
         url = server.url("/empty/")
         result = run_cli("archive", url, "--db", str(archive_path), "-v")
     assert result.returncode == 1
-    assert result.stdout == f"error     {url}: no_body\n"
+    assert result.stdout == f"error     {url}: empty\n"
     dropped = [line for line in result.stderr.splitlines() if "Dropped" in line]
     assert len(dropped) == 1
-    assert dropped[0].endswith(f"[scrapy.core.scraper] WARNING: Dropped {url}: no_body")
+    assert dropped[0].endswith(f"[scrapy.core.scraper] WARNING: Dropped {url}: empty")
     assert "FILLER" not in result.stderr
     assert "<html" not in result.stderr
     assert len(result.stderr) < 20_000  # the page alone is over 200 KB

@@ -11,8 +11,8 @@ from crawler.items import ArticleItem, FetchedPage
 from pipelines.validate import ValidateArticlePipeline, access_of, date_guards, drop_reason
 
 
-def test_drop_reason_no_body_with_title() -> None:
-    assert drop_reason("Harbor fire", "") == "no_body"
+def test_drop_reason_none_for_a_title_without_body() -> None:
+    assert drop_reason("Harbor fire", "") is None
 
 
 @pytest.mark.parametrize("title", [None, ""])

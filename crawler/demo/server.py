@@ -58,6 +58,9 @@ class SiteServer:
         self.delays: dict[str, float] = {}
         # Paths answered with a 301 to this location instead of their file.
         self.redirects: dict[str, str] = {}
+        # Content-Type header sent for these paths instead of the one their suffix implies:
+        # tests label a page's charset (or leave it out) whatever its bytes are.
+        self.content_types: dict[str, str] = {}
         handler = _handler_for(self)
         # Raises OSError (EADDRINUSE) at once when the port is taken.
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -131,8 +134,10 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             body = path.read_bytes()
             if path.suffix in TEMPLATED_SUFFIXES:
                 body = body.replace(BASE_TOKEN, server.base_url.encode())
-            content_type = CONTENT_TYPES.get(path.suffix) or (
-                mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            content_type = server.content_types.get(self.hit.path) or (
+                CONTENT_TYPES.get(path.suffix)
+                or mimetypes.guess_type(path.name)[0]
+                or "application/octet-stream"
             )
             validators = {
                 "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',

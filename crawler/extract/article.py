@@ -18,7 +18,7 @@ from htmldate import find_date
 from crawler.extract.access import DEFAULT_MIN_BODY_CHARS, decide_access, read_signals
 from crawler.extract.article_body import article_body_text, plausible_body, visible_text
 from crawler.extract.body import Body, clean_paragraphs, extract_body, repeats_body
-from crawler.extract.dates import near_day
+from crawler.extract.dates import near_day, repairs
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata, read_metadata
 from crawler.extract.page import parse_page
@@ -149,7 +149,8 @@ def extract_article(
         metadata.offer(name, hints.get(name), hints.get("via", "discovery"))
     if "language" not in values:
         metadata.offer("language", detect_language(body.text), "py3langid")
-    metadata.offer("published_raw", htmldate_found, "htmldate")
+    if not repairs(metadata.unparsed.get("published_raw"), htmldate_found):
+        metadata.offer("published_raw", htmldate_found, "htmldate")
     record: dict[str, Any] = {
         name: values.get(name)
         for name in (
@@ -165,6 +166,8 @@ def extract_article(
             "access",
         )
     }
+    for name in ("published_raw", "modified_raw"):
+        record[name] = record[name] or metadata.unparsed.get(name)
     record["body"] = body.text
     if record["description"] and repeats_body(record["description"], body.text):
         # An excerpt of the text (a meta description cut from the first paragraph) is not a

@@ -222,6 +222,23 @@ def date_in_line(line: str) -> str | None:
     return None
 
 
+def repairs(raw: str | None, found: str | None) -> bool:
+    """Whether ``found`` (``YYYY-MM-DD``, from htmldate) is an impossible ``raw`` made possible.
+
+    htmldate reads "31/02/2025" in a page's date tag as the first of February: the year and
+    month of a date that does not exist, and a day the page never wrote. Such a date is a
+    guess; NULL with the raw string kept is the honest value.
+    """
+    if not raw or not found or parse_date(raw) is not None:
+        return False
+    numbers = {int(n) for n in re.findall(r"\d+", raw)}
+    try:
+        day = datetime.fromisoformat(found[:10]).date()
+    except ValueError:
+        return False
+    return day.year in numbers and day.month in numbers and day.day not in numbers
+
+
 def near_day(raw: str, day: str, slack: int = 1) -> bool:
     """Whether the date string ``raw`` falls within ``slack`` days of ``day`` (``YYYY-MM-DD``).
 

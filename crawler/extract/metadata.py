@@ -50,6 +50,9 @@ class Metadata:
     # The page's JSON-LD article object as parsed, for readers of fields kept whole
     # (``articleBody``, ``wordCount``, ``isAccessibleForFree``).
     article: dict[str, Any] | None = None
+    # The first date string of each date field that did not parse ("yesterday"): kept as the
+    # field's raw value when no source gives one that does, so the page's words are not lost.
+    unparsed: dict[str, str] = field(default_factory=dict)
 
     def offer(self, name: str, value: Any, source: str) -> None:
         """Keep ``value`` unless the field already has one from a better source.
@@ -60,6 +63,8 @@ class Metadata:
         if name in self.values or value in (None, "", [], {}):
             return
         if name in DATE_FIELDS and parse_date(value) is None:
+            if isinstance(value, str) and value.strip():
+                self.unparsed.setdefault(name, value)
             return
         self.values[name] = value
         self.sources[name] = source
