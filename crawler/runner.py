@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from itemadapter import ItemAdapter
 from scrapy import signals as scrapy_signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
+
+    from crawler.archive import StoreOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +82,37 @@ class SiteReport:
         )
 
 
+@dataclass(frozen=True)
+class StoredArticle:
+    """What ``archive`` reports of a stored article: never the item, which holds the raw page."""
+
+    requested_url: str
+    outcome: str  # new, changed, unchanged
+    article_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class DroppedItem:
+    """A page a pipeline stage dropped: the URL asked for, and the stage's reason."""
+
+    requested_url: str
+    url: str  # as fetched (after redirects): validation names it at the end of its reason
+    reason: str
+
+
 @dataclass
 class RunReport:
+    """What a run did, for the command line: counts per site, and (for ``archive``) outcomes.
+
+    It outlives the crawl, so it holds no item or response: a report that kept each stored
+    item kept each raw page until the run ended, and memory grew with the crawl's size.
+    """
+
     sites: list[SiteReport] = field(default_factory=list)
     seconds: float = 0.0
-    stored: list[tuple[Any, Any]] = field(default_factory=list)  # (outcome, item)
-    dropped: list[tuple[Any, str]] = field(default_factory=list)  # (item, reason)
+    stored: list[StoredArticle] = field(default_factory=list)  # only with keep_outcomes
+    dropped: list[DroppedItem] = field(default_factory=list)  # only with keep_outcomes
     spiders: list[Spider] = field(default_factory=list)
     writer: str = ""  # a distributed worker's: where its articles went (the Redis URL)
 
@@ -145,23 +173,25 @@ def project_settings(overrides: dict[str, Any]) -> Settings:
     return settings
 
 
-def run_spiders(jobs: list[tuple[type[Spider], dict[str, Any]]], settings: Settings) -> RunReport:
-    """Run every (spider class, spider arguments) job to the end in one process."""
+def run_spiders(
+    jobs: list[tuple[type[Spider], dict[str, Any]]],
+    settings: Settings,
+    *,
+    keep_outcomes: bool = False,
+) -> RunReport:
+    """Run every (spider class, spider arguments) job to the end in one process.
+
+    ``keep_outcomes`` records each stored and dropped page's URL in the report, for a command
+    that answers per URL (``archive``); a crawl's report keeps only counts, so its memory does
+    not grow with the number of pages crawled.
+    """
     report = RunReport()
     process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
     for spidercls, kwargs in jobs:
         crawler = process.create_crawler(spidercls)
-        crawler.signals.connect(
-            lambda outcome, item: report.stored.append((outcome, item)),
-            signal=signals.article_stored,
-            weak=False,
-        )
-        crawler.signals.connect(
-            lambda item, exception, **_: report.dropped.append((item, str(exception))),
-            signal=scrapy_signals.item_dropped,
-            weak=False,
-        )
+        if keep_outcomes:
+            _record_outcomes(crawler, report)
         crawlers.append(crawler)
         process.crawl(crawler, **kwargs)
     started = time.monotonic()
@@ -174,6 +204,34 @@ def run_spiders(jobs: list[tuple[type[Spider], dict[str, Any]]], settings: Setti
         if spider is not None:
             report.spiders.append(spider)
     return report
+
+
+def _record_outcomes(crawler: Crawler, report: RunReport) -> None:
+    """Note each stored and dropped page in ``report`` by URL, letting the item go."""
+
+    def stored(outcome: StoreOutcome, item: Any) -> None:
+        report.stored.append(
+            StoredArticle(
+                requested_url=str(ItemAdapter(item)["page"].requested_url),
+                outcome=outcome.outcome,
+                article_id=outcome.article_id,
+                version=outcome.version,
+            )
+        )
+
+    def dropped(item: Any, exception: BaseException, **_: Any) -> None:
+        adapter = ItemAdapter(item)
+        page = adapter.get("page")
+        report.dropped.append(
+            DroppedItem(
+                requested_url=str(getattr(page, "requested_url", None) or adapter.get("url")),
+                url=str(adapter.get("url")),
+                reason=str(exception),
+            )
+        )
+
+    crawler.signals.connect(stored, signal=signals.article_stored, weak=False)
+    crawler.signals.connect(dropped, signal=scrapy_signals.item_dropped, weak=False)
 
 
 def site_of(crawler: Crawler) -> str:

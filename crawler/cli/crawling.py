@@ -138,13 +138,14 @@ def archive(
     settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")  # the user asked for these pages
     settings.set("AUTOTHROTTLE_START_DELAY", 0, priority="cmdline")
     with archive_run(db_path):
-        report = run_spiders([(UrlsSpider, {"urls": list(urls), "sites": sites})], settings)
+        report = run_spiders(
+            [(UrlsSpider, {"urls": list(urls), "sites": sites})], settings, keep_outcomes=True
+        )
     spider: Any = report.spiders[0] if report.spiders else None
     failures: dict[str, str] = getattr(spider, "failures", {})
-    stored = {item["page"].requested_url: outcome for outcome, item in report.stored}
+    stored = {article.requested_url: article for article in report.stored}
     dropped = {  # validation names the URL in its reason; the line names it already
-        item["page"].requested_url: reason.removesuffix(f": {item.get('url')}")
-        for item, reason in report.dropped
+        item.requested_url: item.reason.removesuffix(f": {item.url}") for item in report.dropped
     }
     failed = 0
     for url in urls:
