@@ -58,6 +58,8 @@ class SiteServer:
         self.delays: dict[str, float] = {}
         # Paths answered with a 301 to this location instead of their file.
         self.redirects: dict[str, str] = {}
+        # Extra response headers for these paths, whatever the answer (Retry-After on a 429).
+        self.headers: dict[str, dict[str, str]] = {}
         handler = _handler_for(self)
         # Raises OSError (EADDRINUSE) at once when the port is taken.
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -167,7 +169,7 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             server.requests.append(self.hit._replace(status=status))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
-            for name, value in (headers or {}).items():
+            for name, value in {**(headers or {}), **server.headers.get(self.hit.path, {})}.items():
                 self.send_header(name, value)
             if status != 304:
                 self.send_header("Content-Length", str(len(body)))
