@@ -14,8 +14,12 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from scrapy.http import Response
+
+from crawler.middlewares.retry_after import retry_after_seconds
 from crawler.settings import DOWNLOADER_MIDDLEWARES
 from tests.conftest import run_cli
+from tests.test_runlock import ctrl_c
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -189,3 +193,38 @@ def test_a_challenge_header_on_a_403_is_recognised(fixture_sites, archive_path):
     assert result.stdout == (
         f"error     {blog.url(ARTICLE)}: HTTP 403, a challenge page (cf-mitigated: challenge)\n"
     )
+
+
+def test_ctrl_c_cuts_a_retry_after_wait_short(fixture_sites, tmp_path, archive_path):
+    """Row 5: a run waiting out Retry-After (100 s, under the cap) stops at once on Ctrl-C."""
+    blog = fixture_sites.servers["blog"]
+    blog.statuses[ARTICLE] = 429
+    blog.headers[ARTICLE] = {"Retry-After": "100"}
+    crawl, output, said, seconds = ctrl_c(
+        tmp_path, fixture_sites.sites_file, archive_path, lambda: blog.hits(ARTICLE) >= 1
+    )
+    assert said < 1
+    assert seconds < 10, output  # not the 100 s the site asked for
+    assert blog.hits(ARTICLE) == 1  # and the retry was not sent early
+    assert crawl.returncode == 3, output
+    assert "Traceback" not in output
+
+
+def response(headers: dict[str, str]) -> Response:
+    return Response("http://127.0.0.1/", status=429, headers=headers)
+
+
+def test_retry_after_is_read_as_seconds_or_as_a_date_from_the_server_clock():
+    """Row 5: both forms of RFC 9110 §10.2.3; what cannot be read is left to Scrapy's retry."""
+    assert retry_after_seconds(response({"Retry-After": "2"})) == 2
+    assert retry_after_seconds(response({"Retry-After": " 0 "})) == 0
+    dated = {
+        "Date": "Sun, 29 Nov 2026 10:00:00 GMT",
+        "Retry-After": "Sun, 29 Nov 2026 10:01:30 GMT",
+    }
+    assert retry_after_seconds(response(dated)) == 90
+    past = {"Date": "Sun, 29 Nov 2026 10:00:00 GMT", "Retry-After": "Sun, 29 Nov 2026 09:00:00 GMT"}
+    assert retry_after_seconds(response(past)) == 0
+    assert retry_after_seconds(response({"Retry-After": "soon"})) is None
+    assert retry_after_seconds(response({"Retry-After": "-5"})) is None
+    assert retry_after_seconds(response({})) is None
