@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.response import response_status_message
 
 from crawler import clock, failures
 from crawler.extensions.interrupt import interrupted
@@ -75,7 +76,7 @@ class RetryAfterMiddleware:
         retry = get_retry_request(
             request,
             spider=self.crawler.spider,
-            reason=f"{response.status} with Retry-After {wait:g} s",
+            reason=response_status_message(response.status),  # Scrapy's stat names
             max_retry_times=max_times,
         )
         if retry is None:
