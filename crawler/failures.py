@@ -82,3 +82,12 @@ def noted(stats: dict[str, Any]) -> list[str]:
     """The "URL: reason" lines a crawl's stats hold, in the order they happened."""
     value = stats.get(FAILURES_STAT)
     return [str(line) for line in value] if isinstance(value, list) else []
+
+
+class GivenUp(IgnoreRequest):
+    """A request one of our middlewares gave up on, having counted the error and noted the line.
+
+    An ``IgnoreRequest`` so that Scrapy drops it quietly and the request's errback is told;
+    its own class so that the errback neither counts it a second time nor takes it for a URL
+    robots.txt forbids. Its message is the reason, in words.
+    """

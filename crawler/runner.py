@@ -21,6 +21,7 @@ from scrapy.utils.project import get_project_settings
 from crawler import signals
 from crawler.archive import ArchiveError, open_archive, record_exit_code
 from crawler.failures import noted
+from crawler.middlewares.host_backoff import blocked_hosts
 from crawler.stat_counts import total
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class SiteReport:
     problem: str = ""
     crawl_id: int | None = None
     failures: list[str] = field(default_factory=list)  # "URL: reason" (crawler/failures.py)
+    blocked: list[str] = field(default_factory=list)  # hosts backed off (host_backoff.py)
 
     @property
     def stored(self) -> int:
@@ -79,6 +81,7 @@ class SiteReport:
             problem=problem,
             crawl_id=stats.get("archive/crawl_id"),
             failures=noted(stats),
+            blocked=blocked_hosts(stats),
         )
 
 
@@ -146,6 +149,7 @@ class RunReport:
             + (f"{r.gone} gone, " if r.gone else "")
             + f"{r.skipped} skipped as non-articles, {r.dropped} dropped, {r.errors} errors"
             + (f" ({r.problem})" if r.problem else "")
+            + "".join(f" ({line})" for line in r.blocked)
         )
 
     def _totals_line(self) -> str:

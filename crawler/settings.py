@@ -20,6 +20,11 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt that fails closed (RFC 9309) in place of Scrapy's, which fails open
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots_fail_closed.FailClosedRobotsTxtMiddleware": 100,
+    # process_response runs from the highest number down. Both of these must see an answer
+    # before Scrapy's RetryMiddleware (550) retries a 429/503 at once, and after
+    # HttpCompressionMiddleware (590) has unpacked the body the challenge check reads.
+    "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,  # waits Retry-After, then retries
+    "crawler.middlewares.host_backoff.HostBackoffMiddleware": 570,  # sees every answer first
 }
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
@@ -83,6 +88,12 @@ ARCHIVE_STATS_FILE = ""  # write the final stats as JSON here (tests, monitoring
 # After Ctrl-C, seconds the pages in flight get to finish before their downloads are cancelled
 # (kept for the next run): a hanging server must not hold the run until DOWNLOAD_TIMEOUT.
 ARCHIVE_INTERRUPT_GRACE = 3.0
+# A 429/503 whose Retry-After asks for a longer wait than this (seconds) is given up for this
+# run (an error, exit 3) rather than held open for an hour.
+ARCHIVE_RETRY_AFTER_MAX = 120.0
+# A host that answers this many 403/429 in a row (or one challenge page) is left alone for the
+# rest of the run; its pages are left for the next one.
+ARCHIVE_BLOCKED_AFTER = 5
 ARCHIVE_PROGRESS = False  # live progress on stderr (crawler/progress.py); crawl sets it on a tty
 
 # --- Plumbing ----------------------------------------------------------------------------

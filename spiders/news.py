@@ -342,6 +342,8 @@ class NewsSpider(scrapy.Spider):
         if request.callback == self.parse_robots:
             return  # no robots.txt is no Sitemap: lines, not an error
         error = failure.value
+        if isinstance(error, failures.GivenUp):
+            return  # counted and noted by the middleware that gave it up
         if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
             self._count("archive/forbidden_by_robots")  # a link into a disallowed path
             return

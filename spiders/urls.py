@@ -67,7 +67,8 @@ class UrlsSpider(scrapy.Spider):
         # A URL refused because its host's robots.txt could not be read: say why it could not.
         why = self.crawler.stats.get_value(robots_stat(urlparse(request.url).netloc))
         self.failures[url] = str(why) if why else failures.reason(failure)
-        self.crawler.stats.inc_value(f"archive/errors/{type(failure.value).__name__}")
+        if not isinstance(failure.value, failures.GivenUp):  # counted where it was given up
+            self.crawler.stats.inc_value(f"archive/errors/{type(failure.value).__name__}")
 
 
 def host_slug(url: str) -> str:

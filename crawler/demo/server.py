@@ -61,6 +61,8 @@ class SiteServer:
         # Content-Type header sent for these paths instead of the one their suffix implies:
         # tests label a page's charset (or leave it out) whatever its bytes are.
         self.content_types: dict[str, str] = {}
+        # Extra response headers for these paths, whatever the answer (Retry-After on a 429).
+        self.headers: dict[str, dict[str, str]] = {}
         handler = _handler_for(self)
         # Raises OSError (EADDRINUSE) at once when the port is taken.
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -172,7 +174,7 @@ def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             server.requests.append(self.hit._replace(status=status))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
-            for name, value in (headers or {}).items():
+            for name, value in {**(headers or {}), **server.headers.get(self.hit.path, {})}.items():
                 self.send_header(name, value)
             if status != 304:
                 self.send_header("Content-Length", str(len(body)))
