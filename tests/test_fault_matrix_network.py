@@ -10,6 +10,7 @@ Timeouts, retries and size limits are shrunk with ``-s`` so each test takes seco
 from __future__ import annotations
 
 import json
+import resource
 import socket
 import sqlite3
 from typing import TYPE_CHECKING, Any
@@ -200,3 +201,46 @@ def test_gone_and_empty_pages_are_not_stored_and_the_archived_copy_kept(
     assert run.stats["archive/dropped/empty"] == 1, run
     assert server.hits("/fault/flaky/gone") == 2  # 4xx are not retried
     assert rows(archive_path, "select * from articles") == before
+
+
+MAXSIZE = 1_000_000
+PAYLOAD = 50_000_000
+
+
+@pytest.mark.parametrize("length", ["1", "0"], ids=["content-length", "no-content-length"])
+def test_oversized_body_is_cancelled_at_the_size_limit(server, tmp_path, archive_path, length):
+    """Row 7: a 50 MB page, announced or not, is cut at DOWNLOAD_MAXSIZE, not read whole."""
+    url = server.url(f"/fault/payload?size={PAYLOAD}&length={length}")
+    run = archive(tmp_path, archive_path, [url], f"DOWNLOAD_MAXSIZE={MAXSIZE}")
+
+    assert run.code == 1, run
+    assert f"error     {url}: larger than the size limit (DOWNLOAD_MAXSIZE)" in run.out
+    assert server.faults.sent.get("/fault/payload", 0) < PAYLOAD // 5
+    assert server.hits("/fault/payload") == 1  # not retried: it would be as big again
+    assert "download max size" in run.err  # Scrapy logs the cancel
+    assert stored(archive_path, url) == 0
+
+
+BOMB = 200 * 1024 * 1024  # expands to 200 MiB; sent compressed: 200 KB (gzip) to 40 KB (br)
+MAX_RSS_BYTES = 300 * 1024 * 1024
+
+
+@pytest.mark.parametrize("codec", ["gzip", "deflate", "br"])
+def test_decompression_bomb_stops_at_the_size_limit(server, tmp_path, archive_path, codec):
+    """Row 8: a compressed body that expands 1000:1 and more is cut at DOWNLOAD_MAXSIZE.
+
+    Brotli is tested because the brotli library is installed with Scrapy here.
+    """
+    url = server.url(f"/fault/bomb/{codec}?size={BOMB}")
+    run = archive(tmp_path, archive_path, [url], f"DOWNLOAD_MAXSIZE={MAXSIZE}")
+
+    assert run.code == 1, run
+    assert (
+        f"error     {url}: larger than the size limit (DOWNLOAD_MAXSIZE) once decompressed"
+        in run.out
+    )
+    assert "exceeded DOWNLOAD_MAXSIZE (1000000 B) during decompression" in run.err  # logged
+    assert run.stats["archive/errors/IgnoreRequest"] == 1, run
+    assert stored(archive_path, url) == 0
+    # Memory stayed far below the expanded size: the peak of every child process so far.
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 < MAX_RSS_BYTES
