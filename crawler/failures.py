@@ -54,6 +54,10 @@ def reason(error: BaseException | Failure) -> str:
     response = getattr(exception, "response", None)
     status = getattr(response, "status", None)
     if isinstance(status, int):
+        headers: Any = getattr(response, "headers", None) or {}
+        location = headers.get("Location") if 300 <= status < 400 else None
+        if location:  # a redirect Scrapy would not follow: to a file: URL, say
+            return f"HTTP {status}, redirect not followed: {location.decode('latin-1')}"
         return f"HTTP {status}"
     seen: set[int] = set()
     current: BaseException | None = exception

@@ -13,7 +13,9 @@ import json
 import resource
 import socket
 import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 
@@ -22,7 +24,6 @@ from tests.conftest import run_cli
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 FAST = ("DOWNLOAD_TIMEOUT=2", "RETRY_TIMES=1", "CLOSESPIDER_TIMEOUT=60")
 
@@ -50,25 +51,21 @@ def server(tmp_path: Path) -> Iterator[SiteServer]:
         yield site
 
 
-def archive(tmp_path: Path, db: Path, urls: list[str], *settings: str) -> Run:
-    """``newsarchive archive URL...`` with the FAST limits and ``settings`` on top."""
+def newsarchive(tmp_path: Path, db: Path, *args: str, settings: tuple[str, ...] = ()) -> Run:
+    """A ``newsarchive`` command on ``db`` with the FAST limits and ``settings`` on top."""
     stats = tmp_path / "stats.json"
     stats.unlink(missing_ok=True)
     overrides = [arg for setting in (*FAST, *settings) for arg in ("-s", setting)]
     result = run_cli(
-        "archive",
-        *urls,
-        "--sites",
-        str(tmp_path / "no-sites.toml"),
-        "--db",
-        str(db),
-        *overrides,
-        "-s",
-        f"ARCHIVE_STATS_FILE={stats}",
-        "-v",
-        timeout=90,
+        *args, "--db", str(db), *overrides, "-s", f"ARCHIVE_STATS_FILE={stats}", "-v", timeout=90
     )
     return Run(result, stats)
+
+
+def archive(tmp_path: Path, db: Path, urls: list[str], *settings: str) -> Run:
+    """``newsarchive archive URL...`` with no sites file."""
+    sites = str(tmp_path / "no-sites.toml")
+    return newsarchive(tmp_path, db, "archive", *urls, "--sites", sites, settings=settings)
 
 
 def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -244,3 +241,114 @@ def test_decompression_bomb_stops_at_the_size_limit(server, tmp_path, archive_pa
     assert stored(archive_path, url) == 0
     # Memory stayed far below the expanded size: the peak of every child process so far.
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 < MAX_RSS_BYTES
+
+
+def fault_hits(server: SiteServer, prefix: str) -> int:
+    return sum(hit.path.startswith(prefix) for hit in server.requests)
+
+
+def test_redirect_loops_chains_and_meta_refresh_loops_end(server, tmp_path, archive_path):
+    """Row 9: A->B->A stops at the second A; an endless 302 chain and a meta refresh loop stop
+    after 5 redirects (REDIRECT_MAX_TIMES)."""
+    loop, chain, meta = (server.url(f"/fault/{r}") for r in ("loop/a", "chain/0", "meta/0"))
+    run = archive(tmp_path, archive_path, [loop, chain, meta])
+
+    assert run.code == 1, run
+    for url, prefix in ((chain, "/fault/chain/"), (meta, "/fault/meta/")):
+        assert fault_hits(server, prefix) == 6, server.requests  # REDIRECT_MAX_TIMES = 5
+        assert f"error     {url}: max redirections reached" in run.out
+    assert fault_hits(server, "/fault/loop/") == 2  # the duplicate filter stops the second A
+    assert f"error     {loop}: redirect loop: back to {loop}" in run.out
+    assert rows(archive_path, "select count(*) from articles") == [(0,)]
+
+
+def crawl(tmp_path: Path, db: Path, start: list[str], *settings: str, extra: str = "") -> Run:
+    """``newsarchive crawl`` of one site (slug ``faults``) starting at ``start``."""
+    sites = tmp_path / "faults.toml"
+    urls = ", ".join(f'"{url}"' for url in start)
+    sites.write_text(
+        f"[defaults]\ndownload_delay = 0\nconcurrency = 4\n[sites.faults]\nstart_urls = [{urls}]\n"
+        + extra,
+        encoding="utf-8",
+    )
+    return newsarchive(tmp_path, db, "crawl", "--sites", str(sites), settings=settings)
+
+
+def test_a_crawl_cuts_a_redirect_loop_at_the_first_repeat(server, tmp_path, archive_path):
+    """Row 9: in a crawl, A->B->A ends at the second A (the duplicate filter), exit 0."""
+    run = crawl(tmp_path, archive_path, [server.url("/fault/loop/a")])
+
+    assert run.code == 0, run
+    assert [hit.path for hit in server.requests if hit.path.startswith("/fault/")] == [
+        "/fault/loop/a",
+        "/fault/loop/b",
+    ]
+    assert run.stats["dupefilter/filtered"] == 1, run
+    assert run.stats["finish_reason"] == "finished"
+
+
+@pytest.fixture
+def other_hosts(tmp_path: Path) -> Iterator[tuple[SiteServer, SiteServer]]:
+    """Another site (127.0.0.2) and an internal service (127.0.0.3), each with a page."""
+    servers = []
+    for name, host in (("other", "127.0.0.2"), ("internal", "127.0.0.3")):
+        root = tmp_path / name
+        (root / "story").mkdir(parents=True)
+        (root / "story" / "index.html").write_text(FAULT_PAGE.format(host=host))
+        servers.append(SiteServer(root, host=host).start())
+    yield servers[0], servers[1]
+    for started in servers:
+        started.stop()
+
+
+FAULT_PAGE = (
+    "<html><head><title>Page on {host}</title><meta property='og:type' content='article'>"
+    "</head><body><article><h1>Page on {host}</h1>" + "<p>Text of a page.</p>" * 40 + "</article>"
+    "</body></html>"
+)
+
+
+def escaping_redirects(server: SiteServer, other: SiteServer, internal: SiteServer) -> list[str]:
+    targets = ["file:///etc/hostname", other.url("/story/"), internal.url("/story/")]
+    return [server.url(f"/fault/to?url={quote(target, safe='')}") for target in targets]
+
+
+def assert_nothing_escaped(db: Path, other: SiteServer, internal: SiteServer) -> None:
+    assert other.requests == []
+    assert internal.requests == []
+    hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else ""
+    dump = "\n".join(map(str, rows(db, "select * from articles")))
+    dump += "\n".join(map(str, rows(db, "select * from revisions")))
+    assert "Page on" not in dump
+    assert not hostname or hostname not in dump
+    assert rows(db, "select count(*) from articles") in ([], [(0,)])
+
+
+def test_a_crawl_follows_no_redirect_to_a_file_another_host_or_a_private_address(
+    server, other_hosts, tmp_path, archive_path
+):
+    """Row 10: 302 to file://, to another site and to an internal address: none followed."""
+    other, internal = other_hosts
+    urls = escaping_redirects(server, other, internal)
+    run = crawl(tmp_path, archive_path, urls)
+
+    assert run.code == 1, run  # nothing archived, one page failed
+    assert f"error {urls[0]}: HTTP 302, redirect not followed: file:///etc/hostname" in run.err
+    assert server.hits("/fault/to") == 3
+    assert run.stats["offsite/filtered"] == 2, run
+    assert_nothing_escaped(archive_path, other, internal)
+
+
+def test_archive_follows_no_redirect_to_a_file_another_host_or_a_private_address(
+    server, other_hosts, tmp_path, archive_path
+):
+    """Row 10: ``newsarchive archive`` of URLs that redirect away: none followed, each an error."""
+    other, internal = other_hosts
+    urls = escaping_redirects(server, other, internal)
+    run = archive(tmp_path, archive_path, urls)
+
+    assert run.code == 1, run
+    assert f"error     {urls[0]}: HTTP 302, redirect not followed: file:///etc/hostname" in run.out
+    for url in urls[1:]:
+        assert f"error     {url}: redirected to another host" in run.out
+    assert_nothing_escaped(archive_path, other, internal)
