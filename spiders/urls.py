@@ -70,6 +70,8 @@ class UrlsSpider(scrapy.Spider):
         if not is_html(response):
             content_type = header(response, "Content-Type") or "none"
             self.failures[url] = f"not an HTML page (Content-Type: {content_type})"
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("archive/skipped/not_html")  # as the news spider does
             return
         assert isinstance(response, TextResponse)
         site = site_for_url(self.sites, response.url)

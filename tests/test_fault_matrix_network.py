@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from crawler.demo.server import SiteServer
+from crawler.urls import identity_url
 from tests.conftest import run_cli
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ class Run:
         self.stats: dict[str, Any] = (
             json.loads(stats_file.read_text()) if stats_file.exists() else {}
         )
+
+    @property
+    def finish_reason(self) -> str:
+        return str(self.stats.get("finish_reason", ""))
 
     def __repr__(self) -> str:  # shown by a failing assert
         return f"exit {self.code}\n{self.out}\n{self.err}\n{json.dumps(self.stats, indent=1)}"
@@ -352,3 +357,82 @@ def test_archive_follows_no_redirect_to_a_file_another_host_or_a_private_address
     for url in urls[1:]:
         assert f"error     {url}: redirected to another host" in run.out
     assert_nothing_escaped(archive_path, other, internal)
+
+
+def test_session_ids_are_not_part_of_a_pages_identity():
+    """Row 11: the same page behind fresh session ids is one URL."""
+    assert identity_url("http://a.test/p?id=3&PHPSESSID=9f&utm_source=x") == "http://a.test/p?id=3"
+    assert identity_url("http://a.test/p?jsessionid=1&sessionid=2") == "http://a.test/p"
+    assert identity_url("http://a.test/article.pl?sid=26/11/29") == (
+        "http://a.test/article.pl?sid=26/11/29"  # a story id on some sites, kept
+    )
+
+
+def test_endless_pagination_with_session_ids_stops_at_the_depth_limit(
+    server, tmp_path, archive_path
+):
+    """Row 11: /trap/<n> links to /trap/<n+1>?sessionid=<fresh>: bounded by DEPTH_LIMIT (3);
+    the session ids are dropped, so the page every trap page links to is fetched once."""
+    run = crawl(tmp_path, archive_path, [server.url("/fault/trap/0")], "DEPTH_STATS_VERBOSE=True")
+
+    assert run.code == 0, run
+    trap = [hit.path for hit in server.requests if hit.path.startswith("/fault/trap/")]
+    assert trap == [f"/fault/trap/{n}" for n in range(4)]  # depth 0 to 3
+    assert server.hits("/fault/home") == 1
+    assert run.stats["request_depth_max"] == 3, run
+    assert "request_depth_count/4" not in run.stats
+    assert run.stats["finish_reason"] == "finished"
+
+
+def test_endless_calendar_stops_at_the_page_count_limit(server, tmp_path, archive_path):
+    """Row 11: a calendar linking to the months before and after, with no depth limit, ends
+    at CLOSESPIDER_PAGECOUNT."""
+    start = server.url("/fault/calendar/2026/11/")
+    run = crawl(tmp_path, archive_path, [start], "DEPTH_LIMIT=0", "CLOSESPIDER_PAGECOUNT=12")
+
+    assert run.finish_reason == "closespider_pagecount", run
+    assert run.code == 1, run  # stopped early, and no article among the pages
+    # The count includes robots.txt and its 404s; requests in flight when it closes finish.
+    assert 8 <= fault_hits(server, "/fault/calendar/") <= 12 + 4
+
+
+def test_ever_deeper_paths_stop_at_the_url_length_limit(server, tmp_path, archive_path):
+    """Row 11: /a/, /a/a/, /a/a/a/... with no depth limit ends at URLLENGTH_LIMIT."""
+    start = server.url("/fault/a/")
+    run = crawl(tmp_path, archive_path, [start], "DEPTH_LIMIT=0", "URLLENGTH_LIMIT=100")
+
+    assert run.code == 0, run
+    assert run.stats["urllength/request_ignored_count"] == 1, run
+    deepest = max(hit.path for hit in server.requests if hit.path.startswith("/fault/a/"))
+    assert len(server.url(deepest)) <= 100 < len(server.url(deepest + "a/"))
+
+
+NON_HTML_KINDS = ("pdf", "png", "json", "octet", "none")
+
+
+def test_a_crawl_skips_non_html_pages_cleanly(server, tmp_path, archive_path):
+    """Row 14: PDF, PNG, JSON, octet-stream and no Content-Type: skipped, counted, no error."""
+    urls = [server.url(f"/fault/type/{kind}") for kind in NON_HTML_KINDS]
+    run = crawl(tmp_path, archive_path, urls)
+
+    assert run.code == 0, run  # nothing to archive, and nothing went wrong
+    assert "faults: 0 new, 0 changed, 0 unchanged, 5 skipped as non-articles" in run.out
+    assert fault_hits(server, "/fault/type/") == len(NON_HTML_KINDS)
+    assert run.stats["archive/skipped/not_html"] == len(NON_HTML_KINDS), run
+    assert "log_count/ERROR" not in run.stats, run
+    assert "Traceback" not in run.err
+    assert rows(archive_path, "select count(*) from articles") == [(0,)]
+
+
+def test_archive_reports_non_html_pages_by_their_type(server, tmp_path, archive_path):
+    """Row 14: ``newsarchive archive`` of non-HTML URLs: one line each naming the type."""
+    urls = [server.url(f"/fault/type/{kind}") for kind in NON_HTML_KINDS]
+    run = archive(tmp_path, archive_path, urls)
+
+    assert run.code == 1, run
+    assert f"error     {urls[0]}: not an HTML page (Content-Type: application/pdf)" in run.out
+    assert f"error     {urls[4]}: not an HTML page (Content-Type: none)" in run.out
+    assert run.out.count(": not an HTML page (Content-Type: ") == len(NON_HTML_KINDS)
+    assert run.stats["archive/skipped/not_html"] == len(NON_HTML_KINDS), run
+    assert "log_count/ERROR" not in run.stats, run
+    assert rows(archive_path, "select count(*) from articles") == [(0,)]

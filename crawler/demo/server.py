@@ -444,7 +444,8 @@ def _links(fault: _Fault, hrefs: list[str]) -> None:
 def _trap(fault: _Fault) -> None:
     """/fault/trap/<n>: endless pagination, each link with a fresh session id."""
     sid = secrets.token_hex(8)
-    _links(fault, [f"{FAULT_PREFIX}trap/{_step(fault) + 1}?sid={sid}", f"/fault/home?sid={sid}"])
+    session = f"sessionid={sid}"
+    _links(fault, [f"{FAULT_PREFIX}trap/{_step(fault) + 1}?{session}", f"/fault/home?{session}"])
 
 
 def _calendar(fault: _Fault) -> None:
