@@ -5,8 +5,9 @@ exists, and a later crawl may get its text), so it is kept with ``access`` sayin
 is short. Extraction reads ``access`` from the markup first (``crawler.extract.access``: a
 declared paywall, wall containers, a body far shorter than the page promises); ``access_of``
 here is the last resort, reading the text of a short body the markup said nothing about.
-A page with no text at all (an empty page, a soft 404) is dropped with a reason, counted in
-the stats as ``archive/dropped/<reason>``; one bad page never stops the crawl.
+A page with no text at all (an empty page) is dropped with a reason, counted in the stats as
+``archive/dropped/<reason>``; so is a soft 404, a "Page not found" answered 200 (its title says
+so and its text is a sentence or two). One bad page never stops the crawl.
 
 Dates that cannot be true are dropped as values, never with the article: a ``published`` later
 than the fetch (beyond the clock-skew slack the date parser allows) or a ``modified`` before
@@ -48,12 +49,21 @@ PAYWALL = re.compile(
 JS_REQUIRED = re.compile(
     r"\b(?:enable javascript|javascript is (?:disabled|required))\b", re.IGNORECASE
 )
+# A "not found" page's title, answered with status 200 by a catch-all route.
+SOFT_404_TITLE = re.compile(
+    r"^\W*(?:(?:error\s*)?404\b|(?:(?:page|article|story|content)\s+)?not\s+found\b|"
+    r"page\s+(?:does\s+not|doesn't)\s+exist\b)",
+    re.IGNORECASE,
+)
+SOFT_404_MAX_BODY_CHARS = 300  # a story about a "404" has more text than an apology
 
 
 def drop_reason(title: str | None, body: str) -> str | None:
     """Why this record is not an article at all, or ``None`` if it is one."""
     if not body:
         return "no_body" if title else "empty"
+    if len(body) < SOFT_404_MAX_BODY_CHARS and SOFT_404_TITLE.search(title or ""):
+        return "soft_404"
     return None
 
 

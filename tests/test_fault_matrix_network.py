@@ -21,6 +21,7 @@ import pytest
 
 from crawler.demo.server import SiteServer
 from crawler.urls import identity_url
+from pipelines.validate import drop_reason
 from tests.conftest import run_cli
 
 if TYPE_CHECKING:
@@ -187,13 +188,15 @@ def test_persistent_5xx_is_dropped_and_the_archived_copy_kept(server, tmp_path, 
 def test_gone_and_empty_pages_are_not_stored_and_the_archived_copy_kept(
     server, tmp_path, archive_path
 ):
-    """Row 6: 404/410 and a 200 with an empty body are not archived; an earlier copy stays."""
+    """Row 6: 404/410, a 200 with an empty body and a 200 "Page not found" (a soft 404) are
+    not archived; an earlier copy stays."""
     gone = server.url("/fault/flaky/gone?status=410")
     assert archive(tmp_path, archive_path, [gone]).code == 0
     before = rows(archive_path, "select * from articles")
     server.faults.fail_next["/fault/flaky/gone"] = 100
     missing, empty = server.url("/fault/status/404"), server.url("/fault/empty")
-    run = archive(tmp_path, archive_path, [gone, missing, empty])
+    soft = server.url("/fault/soft404")
+    run = archive(tmp_path, archive_path, [gone, missing, empty, soft])
 
     assert run.code == 1, run
     assert f"error     {gone}: HTTP 410" in run.out
@@ -201,6 +204,8 @@ def test_gone_and_empty_pages_are_not_stored_and_the_archived_copy_kept(
     assert f"error     {empty}: empty" in run.out
     assert run.stats["archive/errors/HttpError"] == 2, run
     assert run.stats["archive/dropped/empty"] == 1, run
+    assert f"error     {soft}: soft_404" in run.out
+    assert run.stats["archive/dropped/soft_404"] == 1, run
     assert server.hits("/fault/flaky/gone") == 2  # 4xx are not retried
     assert rows(archive_path, "select * from articles") == before
 
@@ -436,3 +441,18 @@ def test_archive_reports_non_html_pages_by_their_type(server, tmp_path, archive_
     assert run.stats["archive/skipped/not_html"] == len(NON_HTML_KINDS), run
     assert "log_count/ERROR" not in run.stats, run
     assert rows(archive_path, "select count(*) from articles") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "reason"),
+    [
+        ("Page not found", "Sorry, we could not find that page.", "soft_404"),
+        ("404 - Page Not Found", "Go home.", "soft_404"),
+        ("Error 404", "Nothing here.", "soft_404"),
+        ("404 errors cost retailers millions", "A study finds. " * 30, None),  # an article
+        ("Harbor fire", "Sorry, we could not find that page.", None),
+    ],
+)
+def test_a_soft_404_is_told_from_a_short_article(title, body, reason):
+    """Row 6: a "not found" title over a sentence or two of text is a soft 404."""
+    assert drop_reason(title, body) == reason

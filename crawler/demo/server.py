@@ -365,6 +365,12 @@ def _empty(fault: _Fault) -> None:
     fault.answer(200, b"")
 
 
+def _soft_404(fault: _Fault) -> None:
+    """A "not found" page answered 200, as many sites' catch-all routes do."""
+    body = b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
+    fault.answer(200, body + b"<p>Sorry.</p><a href='/'>Home</a></body></html>")
+
+
 def _payload(fault: _Fault) -> None:
     """?size= bytes of HTML, with a Content-Length unless ?length=0."""
     size = int(fault.query.get("size", "0"))
@@ -474,6 +480,7 @@ FAULT_ROUTES: dict[str, Callable[[_Fault], None]] = {
     "flaky": _flaky,
     "status": _status,
     "empty": _empty,
+    "soft404": _soft_404,
     "payload": _payload,
     "bomb": _bomb,
     "loop": _loop,
