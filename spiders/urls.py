@@ -7,7 +7,7 @@ per URL (stored, dropped, failed) reach the caller through signals and ``failure
 A redirect is followed only within the hosts of the URLs given (and of their configured
 sites): a page that redirects to another host, an internal address among them, is reported,
 not fetched. Scrapy's offsite and duplicate filters drop such requests silently, so the spider
-listens for ``request_dropped`` to say why a URL was not archived.
+listens for ``request_scheduled`` and ``request_dropped`` to say why a URL was not archived.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class UrlsSpider(scrapy.Spider):
     def on_dropped(self, request: scrapy.Request) -> None:
         """A redirect back to a URL already fetched: the duplicate filter ends the loop."""
         url = request.meta.get("archive_url")
-        if url is not None and url not in self.failures:
+        if url is not None and request.meta.get("redirect_urls") and url not in self.failures:
             self.failures[url] = f"redirect loop: back to {request.url}"
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("archive/errors/redirect_loop")
