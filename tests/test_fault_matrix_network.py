@@ -350,6 +350,23 @@ def test_a_crawl_follows_no_redirect_to_a_file_another_host_or_a_private_address
     assert_nothing_escaped(archive_path, other, internal)
 
 
+def test_a_crawl_follows_no_link_to_a_file_another_host_or_a_private_address(
+    server, other_hosts, tmp_path, archive_path
+):
+    """Row 10: links to file://, to another site and to an internal address: none followed."""
+    other, internal = other_hosts
+    targets = ["file:///etc/hostname", other.url("/story/"), internal.url("/story/")]
+    targets.append(server.url("/fault/home"))  # the control: a link on the site is followed
+    query = "&".join(f"href={quote(target, safe='')}" for target in targets)
+    run = crawl(tmp_path, archive_path, [server.url(f"/fault/links?{query}")])
+
+    assert run.code == 0, run
+    assert server.hits("/fault/links") == 1
+    assert server.hits("/fault/home") == 1
+    assert "log_count/ERROR" not in run.stats, run
+    assert_nothing_escaped(archive_path, other, internal)
+
+
 def test_archive_follows_no_redirect_to_a_file_another_host_or_a_private_address(
     server, other_hosts, tmp_path, archive_path
 ):

@@ -447,6 +447,11 @@ def _links(fault: _Fault, hrefs: list[str]) -> None:
     fault.answer(200, f"<html><body><h1>Index</h1><ul>{links}</ul></body></html>".encode())
 
 
+def _link_page(fault: _Fault) -> None:
+    """/fault/links?href=...&href=...: an index page linking to each ``href`` given."""
+    _links(fault, parse_qs(urlparse(fault.handler.path).query).get("href", []))
+
+
 def _trap(fault: _Fault) -> None:
     """/fault/trap/<n>: endless pagination, each link with a fresh session id."""
     sid = secrets.token_hex(8)
@@ -487,6 +492,7 @@ FAULT_ROUTES: dict[str, Callable[[_Fault], None]] = {
     "chain": _chain,
     "meta": _meta,
     "to": _to,
+    "links": _link_page,
     "trap": _trap,
     "home": lambda fault: _links(fault, []),
     "calendar": _calendar,
