@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
     IgnoreRequest,
@@ -36,6 +37,10 @@ REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
         (DownloadTimeoutError, twisted_errors.TimeoutError, twisted_errors.TCPTimedOutError),
         "timed out",
     ),
+    # The download handler cancels a transfer that passes DOWNLOAD_MAXSIZE (announced or while
+    # streaming, then with no message); timeouts raise their own error, and the transfers
+    # cancelled at Ctrl-C are kept for the next run, never reported.
+    ((DownloadCancelledError,), "larger than the size limit (DOWNLOAD_MAXSIZE)"),
     ((ResponseNeverReceived,), "no response (the connection closed before any answer)"),
     ((ResponseFailed,), "the response was cut off"),
     ((twisted_errors.ConnectionLost, twisted_errors.ConnectionDone), "connection lost"),
@@ -49,6 +54,10 @@ def reason(error: BaseException | Failure) -> str:
     response = getattr(exception, "response", None)
     status = getattr(response, "status", None)
     if isinstance(status, int):
+        headers: Any = getattr(response, "headers", None) or {}
+        location = headers.get("Location") if 300 <= status < 400 else None
+        if location:  # a redirect Scrapy would not follow: to a file: URL, say
+            return f"HTTP {status}, redirect not followed: {location.decode('latin-1')}"
         return f"HTTP {status}"
     seen: set[int] = set()
     current: BaseException | None = exception
@@ -58,6 +67,8 @@ def reason(error: BaseException | Failure) -> str:
             if isinstance(current, classes):
                 return words
         current = current.__cause__ or current.__context__
+    if isinstance(exception, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exception):
+        return "larger than the size limit (DOWNLOAD_MAXSIZE) once decompressed"
     if isinstance(exception, IgnoreRequest) and str(exception):
         return str(exception)
     message = str(exception).strip().splitlines()

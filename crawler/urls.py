@@ -3,6 +3,9 @@
 Feeds and newsletters decorate links with tracking parameters (``utm_source``, ``fbclid``) and
 fragments; none of them changes the page. Spiders request the cleaned URL, so the same article
 reached through two campaigns is fetched once, and the store records it under one identity.
+Session ids (``PHPSESSID``, ``jsessionid``) are dropped too: a site that puts a fresh one in
+every link would otherwise be a trap of endless "new" URLs for one page. A bare ``sid`` is not
+among them: on some sites it is the story's id (``article.pl?sid=...``).
 Other query parameters are kept, repeated ones included: they may well select another page.
 """
 
@@ -29,12 +32,26 @@ TRACKING_PARAMETERS = (
     "cmpid",
     "_ga",
 )
+SESSION_PARAMETERS = (
+    "PHPSESSID",
+    "phpsessid",
+    "JSESSIONID",
+    "jsessionid",
+    "ASPSESSIONID",
+    "sessionid",
+    "session_id",
+    "sessid",
+)
 
 
 def identity_url(url: str) -> str:
-    """The URL without fragment and tracking parameters."""
+    """The URL without fragment, tracking parameters and session ids."""
     cleaned = url_query_cleaner(
-        url, TRACKING_PARAMETERS, remove=True, unique=False, keep_fragments=False
+        url,
+        TRACKING_PARAMETERS + SESSION_PARAMETERS,
+        remove=True,
+        unique=False,
+        keep_fragments=False,
     )
     return str(cleaned)
 

@@ -6,7 +6,8 @@ is short. Extraction reads ``access`` from the markup first (``crawler.extract.a
 declared paywall, wall containers, a body far shorter than the page promises); ``access_of``
 here is the last resort, reading the text of a short body the markup said nothing about.
 A page with neither a title nor any text (an empty page) is dropped with a reason, counted in
-the stats as ``archive/dropped/<reason>``; one bad page never stops the crawl.
+the stats as ``archive/dropped/<reason>``; so is a soft 404, a "Page not found" answered 200 (its
+title says so and its text is a sentence or two). One bad page never stops the crawl.
 
 Dates that cannot be true are dropped as values, never with the article: a ``published`` later
 than the fetch (beyond the clock-skew slack the date parser allows) or a ``modified`` before
@@ -48,16 +49,26 @@ PAYWALL = re.compile(
 JS_REQUIRED = re.compile(
     r"\b(?:enable javascript|javascript is (?:disabled|required))\b", re.IGNORECASE
 )
+# A "not found" page's title, answered with status 200 by a catch-all route.
+SOFT_404_TITLE = re.compile(
+    r"^\W*(?:(?:error\s*)?404\b|(?:(?:page|article|story|content)\s+)?not\s+found\b|"
+    r"page\s+(?:does\s+not|doesn't)\s+exist\b)",
+    re.IGNORECASE,
+)
+SOFT_404_MAX_BODY_CHARS = 300  # a story about a "404" has more text than an apology
 
 
 def drop_reason(title: str | None, body: str) -> str | None:
-    """Why this record is not an article at all (no title and no body), or ``None``.
+    """Why this record is not an article at all, or ``None`` if it is one.
 
     A headline alone is something of an article (a wall that hides all of its text, a page
-    whose text the parser could not reach): it is kept, flagged by ``access_of``.
+    whose text the parser could not reach): it is kept, flagged by ``access_of``. A soft 404 (a
+    "not found" title over a sentence or two, answered 200) is not.
     """
     if not body and not title:
         return "empty"
+    if len(body or "") < SOFT_404_MAX_BODY_CHARS and SOFT_404_TITLE.search(title or ""):
+        return "soft_404"
     return None
 
 
