@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -29,6 +31,7 @@ from pipelines.validate import drop_reason
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+BLOG_SITE = Path(__file__).parent / "site" / "blog"
 FAST = ("DOWNLOAD_TIMEOUT=2", "RETRY_TIMES=1", "CLOSESPIDER_TIMEOUT=60")
 RUN_TIMEOUT = 90
 
@@ -491,3 +494,26 @@ def test_archive_reports_non_html_pages_by_their_type(server, tmp_path, archive_
 def test_a_soft_404_is_told_from_a_short_article(title, body, reason):
     """Row 6: a "not found" title over a sentence or two of text is a soft 404."""
     assert drop_reason(title, body) == reason
+
+
+def test_a_robots_txt_of_garbage_is_parsed_without_a_crash(server, tmp_path, archive_path):
+    """Row 13: 5 MB of binary garbage as robots.txt: read within the size limit, no rules, no crash.
+
+    Garbage holds no ``Disallow`` line, so the host is crawled as if it had no rules (RFC 9309:
+    unparsable lines are ignored); what matters is that parsing neither crashes nor hangs.
+    """
+    root = server.root
+    (root / "robots.txt").write_bytes(random.Random(13).randbytes(5 * 1024 * 1024))
+    post = "posts/tomatoes-again/index.html"
+    (root / post).parent.mkdir(parents=True)
+    shutil.copy(BLOG_SITE / post, root / post)
+    url = server.url("/posts/tomatoes-again/")
+
+    run = archive(tmp_path, archive_path, [url])
+
+    assert run.code == 0, run
+    assert server.hits("/robots.txt") == 1
+    assert stored(archive_path, url) == 1
+    assert run.stats["robotstxt/response_status_count/200"] == 1, run
+    assert "log_count/ERROR" not in run.stats, run
+    assert "Traceback" not in run.err
