@@ -1,0 +1,30 @@
+"""The README's reliability table names tests that exist, one row per fault of the matrix."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import ROOT
+
+TESTS = ROOT / "tests"
+
+
+def reliability_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("\n## Reliability\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_test_the_reliability_table_names_exists():
+    section = reliability_section()
+    defined = "\n".join(path.read_text(encoding="utf-8") for path in TESTS.glob("test_*.py"))
+    files = set(re.findall(r"\b(test_\w+\.py)\b", section))
+    names = set(re.findall(r"::(test_\w+)", section))
+    assert files
+    assert names
+    assert sorted(f for f in files if not (TESTS / f).is_file()) == []
+    assert sorted(n for n in names if f"def {n}(" not in defined) == []
+
+
+def test_the_reliability_table_has_a_row_for_each_of_the_thirty_faults():
+    rows = re.findall(r"^\| (\d+) \|", reliability_section(), re.MULTILINE)
+    assert [int(row) for row in rows] == list(range(1, 31))
