@@ -10,14 +10,12 @@ Timeouts, retries and size limits are shrunk with ``-s`` so each test takes seco
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -27,6 +25,7 @@ import pytest
 from crawler.demo.server import SiteServer
 from crawler.urls import identity_url
 from pipelines.validate import drop_reason
+from tests.peak_rss import measured, peak_kib
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,7 +46,7 @@ class Run:
         self.stats: dict[str, Any] = (
             json.loads(stats_file.read_text()) if stats_file.exists() else {}
         )
-        self.max_rss_kib = max_rss_kib  # of this process alone (os.wait4)
+        self.max_rss_kib = max_rss_kib  # of this process alone (tests.peak_rss)
 
     @property
     def finish_reason(self) -> str:
@@ -68,11 +67,13 @@ def server(tmp_path: Path) -> Iterator[SiteServer]:
 def newsarchive(tmp_path: Path, db: Path, *args: str, settings: tuple[str, ...] = ()) -> Run:
     """A ``newsarchive`` command on ``db`` with the FAST limits and ``settings`` on top.
 
-    Run like ``conftest.run_cli``, but waited for with ``os.wait4``: that gives this process's
-    own peak memory, where ``RUSAGE_CHILDREN`` is the peak of every child the tests started.
+    Run like ``conftest.run_cli``, under ``tests.peak_rss`` so that its own peak memory is
+    known: a forked child's peak as pytest sees it includes pytest's own memory.
     """
     stats = tmp_path / "stats.json"
     stats.unlink(missing_ok=True)
+    peak_file = tmp_path / "peak.txt"
+    peak_file.unlink(missing_ok=True)
     overrides = [arg for setting in (*FAST, *settings) for arg in ("-s", setting)]
     command = [sys.executable, "-m", "crawler.cli", *args, "--db", str(db), *overrides]
     command += ["-s", f"ARCHIVE_STATS_FILE={stats}", "-v"]
@@ -80,13 +81,14 @@ def newsarchive(tmp_path: Path, db: Path, *args: str, settings: tuple[str, ...] 
         (tmp_path / "stdout.txt").open("w") as stdout,
         (tmp_path / "stderr.txt").open("w") as stderr,
     ):
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr)
-        deadline = threading.Timer(RUN_TIMEOUT, process.kill)  # a hung run fails, not hangs
-        deadline.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        deadline.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped
-    return Run(process.returncode, tmp_path, usage.ru_maxrss)
+        process = subprocess.run(
+            measured(command, peak_file),
+            stdout=stdout,
+            stderr=stderr,
+            timeout=RUN_TIMEOUT,  # a hung run fails, not hangs
+            check=False,
+        )
+    return Run(process.returncode, tmp_path, peak_kib(peak_file))
 
 
 def archive(tmp_path: Path, db: Path, urls: list[str], *settings: str) -> Run:

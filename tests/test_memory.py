@@ -15,23 +15,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.generated_site import generated_site
+from tests.peak_rss import measured, peak_kib
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 SMALL, LARGE = 300, 1200
 MAX_GROWTH = 1.3
-
-# Runs the crawl as its only child and writes the child's peak RSS (KiB) into a file:
-# RUSAGE_CHILDREN is the maximum over every child a process has waited for, so each crawl
-# gets a fresh wrapper process of its own.
-WRAPPER = """
-import resource, subprocess, sys
-done = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-sys.stderr.write(done.stderr[-4000:])
-sys.exit(done.returncode)
-"""
 
 
 def crawl_peak_rss_mb(folder: Path, pages: int) -> float:
@@ -54,8 +44,9 @@ def crawl_peak_rss_mb(folder: Path, pages: int) -> float:
             "CLOSESPIDER_TIMEOUT=150",
         ]
         done = subprocess.run(
-            [sys.executable, "-c", WRAPPER, str(peak_file), *crawl],
-            capture_output=True,
+            measured(crawl, peak_file),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
             timeout=170,
             check=False,
@@ -65,7 +56,7 @@ def crawl_peak_rss_mb(folder: Path, pages: int) -> float:
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from articles").fetchone() == (pages,)
-    return int(peak_file.read_text()) / 1024
+    return peak_kib(peak_file) / 1024
 
 
 @pytest.mark.slow
