@@ -9,7 +9,6 @@ the run's stats from ``ARCHIVE_STATS_FILE``.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import subprocess
 import sys
@@ -27,22 +26,16 @@ from crawler.runner import EXIT_PARTLY
 from pipelines.normalize import MAX_TITLE_CHARS, clean_body, clean_text, normalize_record
 from pipelines.validate import access_of, drop_reason
 from tests.conftest import CLI_TIMEOUT
+from tests.peak_rss import measured, peak_kib
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 HOST = "127.0.0.9"
 HTML = "text/html"
-# Peak resident memory of the crawl process (RUSAGE_CHILDREN of a wrapper that runs only it,
-# so other tests' processes do not count). Measured about 250 MB with a 12 MB text node.
+# Peak resident memory of the crawl process, measured alone (tests.peak_rss). Measured about
+# 250 MB with a 12 MB text node.
 MAX_CHILD_RSS_MB = 512
-# Runs ``newsarchive`` and reports its peak RSS (KiB on Linux) as the last line of stderr.
-MEASURED_CLI = """
-import resource, subprocess, sys
-code = subprocess.run([sys.executable, "-m", "crawler.cli", *sys.argv[1:]]).returncode
-sys.stderr.write(f"\\nPEAK_RSS_KB={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n")
-sys.exit(code)
-"""
 
 
 @dataclass(frozen=True)
@@ -109,21 +102,24 @@ def archive_pages(tmp_path: Path, pages: dict[str, Page]) -> Run:
     stats_file = tmp_path / "stats.json"
     with SiteServer(root, host=HOST) as server:
         server.content_types.update({path: page.content_type for path, page in pages.items()})
+        peak_file = tmp_path / "peak.txt"
+        cli = [sys.executable, "-m", "crawler.cli"]
         result = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                MEASURED_CLI,
-                "archive",
-                *(server.url(path) for path in pages),
-                "--db",
-                str(db),
-                "-s",
-                f"ARCHIVE_STATS_FILE={stats_file}",
-                "-s",
-                "CLOSESPIDER_TIMEOUT=60",
-                "-v",  # INFO: else the log level is CRITICAL and ERROR lines go uncounted
-            ],
+            measured(
+                [
+                    *cli,
+                    "archive",
+                    *(server.url(path) for path in pages),
+                    "--db",
+                    str(db),
+                    "-s",
+                    f"ARCHIVE_STATS_FILE={stats_file}",
+                    "-s",
+                    "CLOSESPIDER_TIMEOUT=60",
+                    "-v",  # INFO: else the log level is CRITICAL and ERROR lines go uncounted
+                ],
+                peak_file,
+            ),
             capture_output=True,
             check=False,
             text=True,
@@ -137,9 +133,8 @@ def archive_pages(tmp_path: Path, pages: dict[str, Page]) -> Run:
             rows[row["url"].removeprefix(server.base_url)] = dict(row)
         conn.close()
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-    peak = re.search(r"PEAK_RSS_KB=(\d+)\s*$", result.stderr)
-    assert peak, result.stderr[-2000:]
-    peak_mb = int(peak.group(1)) / 1024
+    assert peak_file.exists(), result.stderr[-2000:]
+    peak_mb = peak_kib(peak_file) / 1024
     return Run(result.stdout, result.stderr, result.returncode, rows, stats, peak_mb)
 
 
