@@ -18,8 +18,6 @@ content (a 304, a page gone) goes back the same way (``crawler.signals.article_c
 
 from __future__ import annotations
 
-import email.utils
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
@@ -28,14 +26,20 @@ import scrapy
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
-from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
 
 from crawler import failures, signals
 from crawler.clock import now_iso
 from crawler.sites import Site, SitesError, load_sites
 from crawler.urls import identity_url
+from spiders.listings import (
+    EPOCH,
+    header_text,
+    hint_date,
+    parse_date,
+    site_root,
+    xml_selector,
+)
 from spiders.pages import article_item, article_verdict, is_html
 
 if TYPE_CHECKING:
@@ -49,7 +53,6 @@ if TYPE_CHECKING:
 # Links followed from section and index pages, and never from articles: an article's
 # "most read" box would otherwise pull the crawl across the whole site.
 LINK_XPATH = "//a[@href]/@href"
-MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 # A revisit handles these itself: 304 (not modified), a page gone, and redirects, which are
 # not followed blindly because a redirect to the home page or off-site means the article is gone.
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -160,7 +163,7 @@ class NewsSpider(scrapy.Spider):
                     yield self._request(url, self.parse_sitemap)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        selector = _xml_selector(response)
+        selector = xml_selector(response)
         if selector is None:
             self._count("archive/errors/bad_feed")
             self.logger.error("Not a feed: %s", response.url)
@@ -184,7 +187,7 @@ class NewsSpider(scrapy.Spider):
             yield from self._article_request(response.urljoin(link.strip()), hints)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        selector = _xml_selector(response)
+        selector = xml_selector(response)
         if selector is None:
             self._count("archive/errors/bad_sitemap")
             self.logger.error("Not a sitemap: %s", response.url)
@@ -207,7 +210,7 @@ class NewsSpider(scrapy.Spider):
             }
             entries.append((response.urljoin(loc), hints))
         # Newest first: on a large sitemap the fresh stories should not wait behind the archive.
-        entries.sort(key=lambda entry: _hint_date(entry[1]) or _EPOCH, reverse=True)
+        entries.sort(key=lambda entry: hint_date(entry[1]) or EPOCH, reverse=True)
         for rank, (url, hints) in enumerate(entries):
             for request in self._article_request(url, hints):
                 yield request.replace(priority=len(entries) - rank)
@@ -235,8 +238,8 @@ class NewsSpider(scrapy.Spider):
         A feed or sitemap date after our last fetch means the site says it changed since; a
         link with no such date waits for the schedule.
         """
-        listed = _hint_date(hints)
-        checked = _parse_date(row["last_checked"])
+        listed = hint_date(hints)
+        checked = parse_date(row["last_checked"])
         if row["due"] or (listed is not None and checked is not None and listed > checked):
             yield self._revisit(row, hints)
         else:
@@ -301,8 +304,8 @@ class NewsSpider(scrapy.Spider):
                 "url": response.request.url if response.request else response.url,
                 "fetched_at": now_iso(),
                 "outcome": outcome,
-                "etag": _header(response, "ETag"),
-                "last_modified": _header(response, "Last-Modified"),
+                "etag": header_text(response, "ETag"),
+                "last_modified": header_text(response, "Last-Modified"),
             },
         )
 
@@ -363,7 +366,7 @@ def site_seeds(site: Site) -> list[dict[str, str]]:
     Data rather than requests, so that a distributed crawl's writer seeds the same frontier
     (``crawler.distributed``) as a local crawl's ``start()``.
     """
-    roots = sorted({_root(u) for u in (*site.feeds, *site.sitemaps, *site.start_urls)})
+    roots = sorted({site_root(u) for u in (*site.feeds, *site.sitemaps, *site.start_urls)})
     return [
         *({"kind": "feed", "url": url} for url in site.feeds),
         *({"kind": "sitemap", "url": url} for url in site.sitemaps),
@@ -394,52 +397,3 @@ def _load_site(path: str, slug: str | None) -> Site:
     if slug not in sites:
         raise SitesError(f"{path}: no site {slug!r} (known: {', '.join(sorted(sites))})")
     return sites[slug]
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _hint_date(hints: dict[str, str]) -> datetime | None:
-    """When the feed or sitemap says the article last changed: ``lastmod``, else its date."""
-    return _parse_date(hints.get("lastmod")) or _parse_date(hints.get("published_raw"))
-
-
-def _parse_date(text: str | None) -> datetime | None:
-    """An ISO 8601 (sitemaps) or RFC 822 (RSS) date as an aware datetime; None if unreadable."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
-def _root(url: str) -> str:
-    parts = urlparse(url)
-    return f"{parts.scheme}://{parts.netloc}/"
-
-
-def _xml_selector(response: Response) -> Selector | None:
-    body = response.body
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = gunzip(body, max_size=MAX_SITEMAP_BYTES)
-        except OSError:
-            return None
-    try:
-        selector = Selector(text=body.decode("utf-8", "replace").lstrip("\ufeff"), type="xml")
-    except ValueError:
-        return None
-    selector.remove_namespaces()
-    if not selector.xpath("/*"):
-        return None
-    return selector
