@@ -98,13 +98,18 @@ def crawl_sites(sites: list[Any], db_path: Path, settings: Any) -> int:
                     err=True,
                 )
         report = run_spiders([(NewsSpider, {"site": site}) for site in sites], settings)
+    echo_report(report)
+    click.echo(f"Browse it: newsarchive serve --db {db_path}")
+    record_outcome(db_path, report, report.exit_code)
+    return report.exit_code
+
+
+def echo_report(report: Any) -> None:
+    """A crawl's summary on stdout, then one line per failure (URL: reason) on stderr."""
     click.echo(report.summary())
     for site in report.sites:
         for line in site.failures:
             click.echo(f"error {line}", err=True)
-    click.echo(f"Browse it: newsarchive serve --db {db_path}")
-    record_outcome(db_path, report, report.exit_code)
-    return report.exit_code
 
 
 @click.command()

@@ -29,14 +29,12 @@ if TYPE_CHECKING:
 
 def crawl_as_worker(sites: list[Any], settings: Any) -> int:
     """Run the sites' spiders as workers of the distributed crawl; print what they did."""
+    from crawler.cli.crawling import echo_report
     from spiders.news import NewsSpider
 
     report = run_spiders([(NewsSpider, {"site": site}) for site in sites], settings)
     report.writer = str(settings.get("ARCHIVE_REDIS_URL"))
-    click.echo(report.summary())
-    for site in report.sites:
-        for line in site.failures:
-            click.echo(f"error {line}", err=True)
+    echo_report(report)
     return report.exit_code
 
 

@@ -28,7 +28,7 @@ from crawler.distributed.keys import Keys
 from crawler.distributed.redis_link import connect
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     import redis
     from scrapy.crawler import Crawler
@@ -44,7 +44,11 @@ BUSY_TTL_SECONDS = 10
 
 
 class KnownArticles:
-    """The writer's revisit rows for a site, read from Redis as the spider asks (a Mapping)."""
+    """The writer's revisit rows for a site, read from Redis as the spider asks for a URL.
+
+    The spider only ever calls ``get`` in a distributed crawl (``check_unlisted``, the one
+    reader of all rows, is the writer's job there), so that is all this offers.
+    """
 
     def __init__(self, server: redis.Redis, key: str) -> None:
         self.server = server
@@ -53,25 +57,6 @@ class KnownArticles:
     def get(self, url: str, default: Any = None) -> Any:
         raw = self.server.hget(self.key, url)
         return default if raw is None else json.loads(raw)
-
-    def __getitem__(self, url: str) -> dict[str, Any]:
-        row = self.get(url)
-        if row is None:
-            raise KeyError(url)
-        return dict(row)
-
-    def __contains__(self, url: object) -> bool:
-        return isinstance(url, str) and bool(self.server.hexists(self.key, url))
-
-    def __len__(self) -> int:
-        return int(self.server.hlen(self.key))
-
-    def __iter__(self) -> Iterator[str]:
-        for key in self.server.hkeys(self.key):
-            yield key.decode() if isinstance(key, bytes) else str(key)
-
-    def values(self) -> list[dict[str, Any]]:
-        return [json.loads(raw) for raw in self.server.hvals(self.key)]
 
 
 class RedisWorker:
