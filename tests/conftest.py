@@ -27,6 +27,8 @@ SEED_PATH = (
     "/2018/06/17/kremlin-putin-netanyahu-agree-to-boost-israel-russia-coordination-in-syria/"
 )
 CLI_TIMEOUT = 120
+# The fault-matrix tests' ``server`` fixture (a bare loopback site for the /fault/ routes).
+pytest_plugins = ["tests.fault_runs"]
 
 
 @dataclass
