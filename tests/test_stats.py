@@ -150,7 +150,7 @@ def test_schema_3_archive_gains_crawls_requests_and_old_crawls_give_no_rate(arch
 
     db = open_archive(archive_path)
     try:
-        assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION >= 4
         assert db.execute("select errors, requests from crawls").fetchall() == [(2, None)]
         (row,) = site_totals(db, now=T0)
     finally:

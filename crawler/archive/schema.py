@@ -224,11 +224,62 @@ def _add_crawl_requests_v4(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE crawls ADD COLUMN requests INTEGER")
 
 
+# Search in the many languages an archive holds: FTS5's default ``unicode61`` tokenizer keeps
+# diacritics, so "Zurich" never finds "Zürich" nor "cafe" "café". ``remove_diacritics 2`` folds
+# them on both sides (the index and the query), including the letters that version 1 of the
+# option missed. The index is rebuilt from the articles, with its triggers.
+FTS_TOKENIZER = "unicode61 remove_diacritics 2"
+
+
+def _fold_diacritics_in_search_v5(db: sqlite_utils.Database) -> None:
+    db.table("articles").enable_fts(
+        ["title", "description", "body"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize=FTS_TOKENIZER,
+        replace=True,
+    )
+
+
+# What a reader of revisions needs beyond the content itself:
+# - ``changed_fields``: JSON list of the fields that differ from the version before (NULL for
+#   an article's first version);
+# - ``change_class``: ``trivial`` (white space, punctuation, timestamps), ``cosmetic`` (a few
+#   words) or ``substantive`` (NULL for a first version);
+# - ``corrections``: JSON list of the correction and "Updated ..." notices this version's text
+#   brought that the version before did not have;
+# - ``reason``: why the version was written: ``crawl`` (a fetch found new content),
+#   ``reextract`` (a better extractor read a stored page again) or ``import`` (a WARC).
+# Takedowns: ``newsarchive forget`` removes an article everywhere and keeps only the SHA-256 of
+# each URL it was known by, so later crawls and imports can refuse it without the archive
+# still naming it.
+TAKEDOWNS_SQL = """
+CREATE TABLE takedowns (
+    url_hash TEXT PRIMARY KEY,     -- SHA-256 hex of the URL (crawler.urls identity form)
+    forgotten_at TEXT NOT NULL,    -- ISO 8601, UTC
+    reason TEXT NOT NULL
+)
+"""
+
+
+def _add_revision_classes_and_takedowns_v6(db: sqlite_utils.Database) -> None:
+    for column, kind in (
+        ("changed_fields", "TEXT"),
+        ("change_class", "TEXT"),
+        ("corrections", "TEXT"),
+        ("reason", "TEXT NOT NULL DEFAULT 'crawl'"),
+    ):
+        db.execute(f"ALTER TABLE revisions ADD COLUMN {column} {kind}")
+    db.execute(TAKEDOWNS_SQL)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_v1,
     _add_site_templates_v2,
     _add_schedule_v3,
     _add_crawl_requests_v4,
+    _fold_diacritics_in_search_v5,
+    _add_revision_classes_and_takedowns_v6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
