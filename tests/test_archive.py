@@ -269,7 +269,16 @@ def test_archive_of_schema_4_finds_words_with_or_without_diacritics(archive_path
         migration(old)
     conn.execute("pragma user_version = 4")
     # Stored under the old tokenizer, which folds one diacritic but not two (Vietnamese).
-    store_articles(old, [record(body="Ông Nguyễn Văn Ân mở quán cà phê ở Zürich.")])
+    old.table("articles").insert(
+        {
+            "url": "http://news.test/a/",
+            "site": "news",
+            "body": "Ông Nguyễn Văn Ân mở quán cà phê ở Zürich.",
+            "content_hash": "h",
+            "first_seen": "2026-11-01T00:00:00+00:00",
+            "last_seen": "2026-11-01T00:00:00+00:00",
+        }
+    )
     matches = "select count(*) from articles_fts where articles_fts match ?"
     assert old.execute(matches, ["nguyen"]).fetchone() == (0,)
     conn.close()

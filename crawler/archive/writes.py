@@ -69,7 +69,9 @@ def store_articles(
     """Store a batch of articles and revisit checks in one ``BEGIN IMMEDIATE`` transaction.
 
     Each record holds the article columns, ``page`` (a mapping: url, status, headers, body,
-    fetched_at) and optionally ``aliases`` (more URLs that identify the same article). Each
+    fetched_at), optionally ``aliases`` (more URLs that identify the same article) and
+    ``revision_reason`` (why a new version is written: ``crawl``, the default, ``reextract``
+    or ``import``). Each
     check (see ``_check_one``) is a revisit that found no new content: a 304, or a page gone.
     Every article and check also sets the article's ``schedule`` row, with ``interval_for``
     deciding the wait (none: due again at once). Outcomes come back in order, records first;
@@ -129,6 +131,7 @@ def _store_one(
                 "url": columns["url"],
                 **{name: columns[name] for name in REVISION_COLUMNS},
                 "page_id": page_id,
+                "reason": record.get("revision_reason") or "crawl",
             }
         )
     for url in aliases:

@@ -9,12 +9,23 @@ so the metadata is built for the file being served: otherwise canned queries sil
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 from datasette.app import Datasette
+from datasette.plugins import pm
 
 from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
+
+# Our Datasette plugins, one module per part of the archive they shape. They are registered
+# by ``build_datasette`` rather than through an entry point, so the archive served is the same
+# whether or not the package was reinstalled, and a plain ``datasette`` elsewhere is untouched.
+PLUGIN_MODULES: tuple[str, ...] = ()
+# Templates that override Datasette's own (index, row, query pages) and the files they use.
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_MOUNT = "newsarchive"  # served at /newsarchive/
 
 SEARCH_SQL = """
 select
@@ -176,11 +187,22 @@ def build_datasette(
     ``login`` (user name, password hash) closes it to everyone but that user.
     """
     path = Path(path)
+    register_plugins()
     metadata = metadata_for(database_name(path))
     if login is not None:
         metadata = with_login(metadata, *login)
     return Datasette(
         files=[str(path)],
         metadata=metadata,
+        template_dir=str(TEMPLATES_DIR),
+        static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
         settings={"sql_time_limit_ms": 1000, "max_returned_rows": 1000, **(settings or {})},
     )
+
+
+def register_plugins() -> None:
+    """Register ``PLUGIN_MODULES`` with Datasette's plugin manager (once per process)."""
+    for name in PLUGIN_MODULES:
+        module = importlib.import_module(name)
+        if not pm.is_registered(module):
+            pm.register(module, name=name)
