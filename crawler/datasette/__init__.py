@@ -21,7 +21,9 @@ from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
 # Our Datasette plugins, one module per part of the archive they shape. They are registered
 # by ``build_datasette`` rather than through an entry point, so the archive served is the same
 # whether or not the package was reinstalled, and a plain ``datasette`` elsewhere is untouched.
-PLUGIN_MODULES: tuple[str, ...] = ()
+PLUGIN_MODULES: tuple[str, ...] = (
+    "crawler.datasette.article_page",  # the article page, its versions and raw pages
+)
 # Templates that override Datasette's own (index, row, query pages) and the files they use.
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
