@@ -32,8 +32,11 @@ SCRIPT_PAGE = (
 
 @pytest.fixture
 def gazette(tmp_path) -> Path:
+    return make_archive(tmp_path / "gazette.db")
+
+
+def make_archive(db_path: Path) -> Path:
     """Article 1 with three versions; article 2, gone, paywalled, a copy of 1, with traps."""
-    db_path = tmp_path / "gazette.db"
     write_versions(db_path)
     db = open_archive(db_path)
     store_articles(
@@ -53,6 +56,7 @@ def gazette(tmp_path) -> Path:
                     "credit": "Sam Lens",
                 },
                 aliases=["http://news.test/amp/harbour-bridge/"],
+                field_sources={"title": "json-ld", "authors": ["json-ld", "meta:author"]},
                 headers={"content-type": "text/html; charset=ISO-8859-1"},
                 page_html=SCRIPT_PAGE,
             )
@@ -158,6 +162,10 @@ def test_gone_paywalled_duplicate_is_said_in_words_and_traps_stay_text(gazette):
         ("/gazette/articles/1", "Harbour bridge to close for three weeks")
     ]
     assert texts(page, ".na-source") == ["Source: Harbour Press via Newswire"]
+    assert texts(page, ".na-field-sources dl div") == [
+        "authors json-ld, meta:author",
+        "title json-ld",
+    ]
     # Scraped markup is text; a javascript: URL is shown, never linked.
     assert "&lt;script&gt;alert(" in response.text
     assert "<script>alert(" not in response.text
@@ -226,3 +234,15 @@ def test_raw_page_stays_closed_behind_login(gazette):
     assert get(gazette, "/-/raw/gazette/1", login=login).status_code == 403
     assert get(gazette, "/-/page/gazette/1", login=login).status_code == 403
     assert get(gazette, "/-/raw/gazette/1").status_code == 200
+
+
+def test_article_and_raw_links_work_for_any_database_name(tmp_path):
+    odd = make_archive(tmp_path / "my news.db")
+    article = get(odd, "/my+news/articles/2")
+    links = {a.text_content(): a.get("href") for a in page_of(article).cssselect(".na-links a")}
+    assert links["Raw page"].startswith("/-/page/my+news/")
+    rendered = page_of(get(odd, links["Raw page"]))
+    (frame,) = rendered.cssselect("iframe")
+    raw = get(odd, frame.get("src"))
+    assert raw.content == SCRIPT_PAGE
+    assert get(odd, links["Raw HTML source"]).status_code == 200

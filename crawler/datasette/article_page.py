@@ -18,7 +18,7 @@ from datasette.utils import urlsafe_components
 from pluggy import HookimplMarker
 
 from crawler.archive import history
-from crawler.datasette.article_raw import raw_page_routes
+from crawler.datasette.article_raw import raw_page_routes, raw_prefix
 from crawler.datasette.article_view import article_view
 
 if TYPE_CHECKING:
@@ -84,8 +84,7 @@ def extra_template_vars(
                 "json": datasette.urls.row(database, TABLE, str(article_id), format="json"),
                 "revisions": datasette.urls.table(database, "revisions")
                 + f"?article_id={article_id}",
-                "raw": datasette.urls.path(f"/-/page/{database}/"),
-                "raw_bytes": datasette.urls.path(f"/-/raw/{database}/"),
+                "raw": raw_prefix(datasette, database),
                 "earliest": datasette.urls.row(database, TABLE, str(article["earliest"]["id"]))
                 if article["earliest"]
                 else None,

@@ -19,8 +19,8 @@ see the ``pages`` table, so a ``serve --login`` archive stays closed.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
+from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from w3lib.encoding import (
     html_body_declared_encoding,
@@ -56,6 +56,12 @@ def raw_page_routes() -> list[tuple[str, Any]]:
     ]
 
 
+def raw_prefix(datasette: Datasette, database: str, kind: str = "page") -> str:
+    """``/-/page/ROUTE/`` (or ``/-/raw/ROUTE/``): a page id appended makes the link."""
+    route = datasette.get_database(database).route
+    return str(datasette.urls.path(f"/-/{kind}/{tilde_encode(route)}/"))
+
+
 def charset_of(page: history.RawPage) -> str | None:
     """The charset the site declared for the page (header, then ``<meta>``), or None."""
     found = http_content_type_encoding(page.headers.get("content-type"))
@@ -64,15 +70,16 @@ def charset_of(page: history.RawPage) -> str | None:
 
 async def load_page(datasette: Datasette, request: Request) -> tuple[str, history.RawPage]:
     """The database name and the page the URL names; 403 or 404 when not to be shown."""
-    database = unquote(request.url_vars["database"])
+    route = tilde_decode(request.url_vars["database"])
+    try:
+        db = datasette.get_database(route=route)
+    except KeyError:
+        raise NotFound(f"No database {route}") from None
+    database = db.name
     await datasette.ensure_permissions(
         request.actor,
         [("view-table", (database, "pages")), ("view-database", database), "view-instance"],
     )
-    try:
-        db = datasette.get_database(database)
-    except KeyError:
-        raise NotFound(f"No database {database}") from None
     page_id = int(request.url_vars["page_id"])
     page = await db.execute_fn(lambda conn: history.raw_page(conn, page_id))
     if page is None:
@@ -103,7 +110,7 @@ async def _raw_view(datasette: Datasette, request: Request, mode: str) -> Respon
     source = None
     if mode == "source":
         _, source = html_to_unicode(page.headers.get("content-type"), page.body)
-    base = f"/-/page/{database}/{page.id}"
+    base = f"{raw_prefix(datasette, database)}{page.id}"
     context = {
         "mode": mode,
         "page": page,
@@ -112,9 +119,9 @@ async def _raw_view(datasette: Datasette, request: Request, mode: str) -> Respon
         "source": source,
         "charset": charset_of(page),
         "urls_raw": {
-            "bytes": datasette.urls.path(f"/-/raw/{database}/{page.id}"),
-            "rendered": datasette.urls.path(base),
-            "source": datasette.urls.path(base + "/source"),
+            "bytes": f"{raw_prefix(datasette, database, 'raw')}{page.id}",
+            "rendered": base,
+            "source": base + "/source",
             "article": datasette.urls.row(database, "articles", str(page.article_id))
             if page.article_id is not None
             else None,

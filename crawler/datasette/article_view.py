@@ -74,6 +74,15 @@ def diff_lines(lines: list[str]) -> list[tuple[str, str]]:
     ]
 
 
+def plain(value: Any) -> str:
+    """A JSON value as words: lists joined with commas, objects as ``key: value`` pairs."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {plain(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(plain(item) for item in value)
+    return "" if value is None else str(value)
+
+
 def lead_image(text: str | None) -> dict[str, Any] | None:
     """The lead image's caption, credit and URL (linked, never embedded: no hot-linking)."""
     image = json_object(text)
@@ -147,5 +156,8 @@ def article_view(
         "earliest": earliest,
         "versions": version_views(history, diffs),
         "page_id": latest_page,
-        "field_sources": sorted(json_object(row.get("field_sources")).items()),
+        "field_sources": [
+            (name, plain(origin))
+            for name, origin in sorted(json_object(row.get("field_sources")).items())
+        ],
     }
