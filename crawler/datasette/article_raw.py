@@ -113,6 +113,7 @@ async def _raw_view(datasette: Datasette, request: Request, mode: str) -> Respon
     base = f"{raw_prefix(datasette, database)}{page.id}"
     context = {
         "mode": mode,
+        "database": database,
         "page": page,
         "page_href": safe_href(page.url),
         "fetched_at": when(page.fetched_at),
