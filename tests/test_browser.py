@@ -30,8 +30,6 @@ from tests.conftest import ROOT, FixtureSites, crawl_fixture_sites
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-pytestmark = pytest.mark.slow
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDTH, HEIGHT = 1280, 900
 DEMO = ROOT / "crawler" / "demo"
@@ -59,6 +57,13 @@ def missing_browser() -> str | None:
         if not found
     ]
     return " and ".join(missing) + " not found" if missing else None
+
+
+MISSING = missing_browser()
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(MISSING is not None, reason=f"browser test: {MISSING}"),
+]
 
 
 def free_port() -> int:
@@ -133,9 +138,6 @@ def no_horizontal_scroll(page: Any) -> bool:
 
 
 def test_reader_path_in_chromium(demo_archive, tmp_path):
-    reason = missing_browser()
-    if reason:
-        pytest.skip(f"browser test: {reason}")
     from playwright.sync_api import sync_playwright
 
     with sqlite3.connect(demo_archive) as conn:
