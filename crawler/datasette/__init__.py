@@ -85,7 +85,7 @@ order by day, site
 """.strip()
 
 LATEST_BY_SITE_SQL = """
-select site, site_name, published, title, url, id
+select published, title, site_name, url, id, site
 from (
   select site, site_name, published, title, url, id,
     row_number() over (partition by site order by published desc, id desc) as n
@@ -174,6 +174,7 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "description": "Articles whose content changed after they were first "
                         "archived, the latest change first; their versions are in revisions.",
                         "sql": CHANGED_ARTICLES_SQL,
+                        "hide_sql": True,
                     },
                     "articles_per_day": {
                         "title": "Articles per day by site",
@@ -185,6 +186,7 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "title": "Latest articles by site",
                         "description": "The ten newest articles of each site.",
                         "sql": LATEST_BY_SITE_SQL,
+                        "hide_sql": True,
                     },
                     "health": {
                         "title": "Extraction health by site and day",
