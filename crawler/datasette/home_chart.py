@@ -79,6 +79,8 @@ def svg_chart(days: list[Day], sites: list[str]) -> Markup:
     top = nice_top(max((sum(day.counts.values()) for day in days), default=1) or 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM - TOP
     bar_w = plot_w / max(len(days), 1)
+    gap = 1 if bar_w >= 4 else 0  # on a long span, bars touch rather than vanish
+    width = max(bar_w - 2 * gap, 1)
     colour = colours_of(sites)
     parts = [
         Markup(
@@ -108,9 +110,9 @@ def svg_chart(days: list[Day], sites: list[str]) -> Markup:
                 Markup(
                     '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
                     "<title>{} {}: {}</title></rect>"
-                ).format(x + 1, y, max(bar_w - 2, 1), height, colour[site], day.day, site, count)
+                ).format(x + gap, y, width, height, colour[site], day.day, site, count)
             )
-        if n % label_every == 0:
+        if n % label_every == 0 and x < WIDTH - RIGHT - 40:  # a label fits
             parts.append(
                 Markup('<text class="day" x="{:.1f}" y="{}">{}</text>').format(
                     x + 1, HEIGHT - BOTTOM + 16, day.day.strftime("%b %d")
