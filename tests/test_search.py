@@ -134,6 +134,8 @@ def search_ids(db: Path, q: str) -> list[int]:
         ("bridge AND NOT toll", '"bridge" NOT "toll"'),
         ("bridge AND ferry", '"bridge" "ferry"'),
         ('"harbor', '"harbor"'),
+        ('"harbor bridge', '"harbor" "bridge"'),
+        ('bridge "harbor ferry" "toll', '"bridge" "harbor ferry" "toll"'),
         ('say "x""y"', '"say" "x" "y"'),
         ("a:b", '"a:b"'),
         ("-x", '"-x"'),

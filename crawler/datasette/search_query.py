@@ -12,9 +12,10 @@ queries into FTS5 syntax, so this module does it by hand, keeping only the parts
 - ``word*`` for words that start with ``word``.
 
 Every term is emitted as an FTS5 string (``"..."``, inner quotes doubled), so whatever else a
-reader types (an unbalanced quote, parentheses, ``-``, ``:``, ``NEAR(``, symbols) is a literal:
+reader types (parentheses, ``-``, ``:``, ``NEAR(``, symbols) is a literal:
 the tokenizer keeps its letters and digits and drops the rest. Operators with nothing on one
-side are dropped rather than searched for, since ``levee AND`` means "levee". A term with no
+side are dropped rather than searched for, since ``levee AND`` means "levee"; so is a quote
+that is never closed, since ``"harbor bridge`` means the two words. A term with no
 letter or digit would match nothing and make the whole AND fail, so it is dropped too.
 Accents need no handling here: the index's ``unicode61 remove_diacritics 2`` tokenizer folds
 them on both sides.
@@ -30,9 +31,9 @@ OPERATORS = frozenset({"AND", "OR", "NOT"})
 # What matches nothing: an empty phrase (FTS5 accepts it and finds no rows, unlike "").
 MATCH_NOTHING = '""'
 
-# A quoted phrase (closed, or running to the end when the quote is never closed), or a run of
-# anything but blanks and quotes.
-TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+)')
+# A quoted phrase, or a run of anything but blanks and quotes. A quote that is never closed
+# matches neither, so it is skipped and the words after it are words.
+TOKEN = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+)')
 PREFIX = re.compile(r"(?P<stem>\w+)\*+", re.UNICODE)
 
 
