@@ -47,8 +47,10 @@ from articles_fts
 join articles on articles.id = articles_fts.rowid
 where articles_fts match search_match(:q)
 order by bm25(articles_fts, 10, 5, 1)
-limit 100
+limit {limit}
 """.strip()
+SEARCH_LIMIT = 100  # the search page says "the 100 best" when it is cut there
+SEARCH_SQL = SEARCH_SQL.format(limit=SEARCH_LIMIT)
 
 # Articles edited after they were first archived, the latest change first.
 CHANGED_ARTICLES_SQL = """
@@ -67,20 +69,20 @@ order by changed_at desc
 limit 500
 """.strip()
 
-# Articles per site and publication day, over the :days (default 30) before the newest one.
+# Articles per site and publication day, over the :days (default 30) up to the newest one.
+# Comparing the ISO text with a date (not substr of it) lets the published index find them.
 ARTICLES_PER_DAY_SQL = """
 select
   site,
   substr(published, 1, 10) as day,
   count(*) as articles
 from articles
-where published is not null
-  and duplicate_of is null
-  and substr(published, 1, 10) > date(
+where published >= date(
     (select max(published) from articles),
-    '-' || coalesce(cast(nullif(:days, '') as integer), 30) || ' days'
+    '-' || (coalesce(cast(nullif(:days, '') as integer), 30) - 1) || ' days'
   )
-group by site, day
+  and duplicate_of is null
+group by day, site
 order by day, site
 """.strip()
 
@@ -168,6 +170,7 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "description": "Full-text search over headline, standfirst and text, "
                         "best matches first (bm25, the headline weighted above the text).",
                         "sql": SEARCH_SQL,
+                        "limit": SEARCH_LIMIT,  # read by templates/query.html
                     },
                     "changed_articles": {
                         "title": "Changed articles",
