@@ -23,29 +23,72 @@ from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
 # whether or not the package was reinstalled, and a plain ``datasette`` elsewhere is untouched.
 PLUGIN_MODULES: tuple[str, ...] = (
     "crawler.datasette.article_page",  # the article page, its versions and raw pages
+    "crawler.datasette.search_home",  # search that accepts typed words, highlighted results
+    "crawler.datasette.home",  # the home page: search box, figures, ways in
+    "crawler.datasette.table_articles",  # the articles table readable at 1280 px
+    "crawler.datasette.home_chart",  # articles per day per site, drawn as SVG
 )
 # Templates that override Datasette's own (index, row, query pages) and the files they use.
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_MOUNT = "newsarchive"  # served at /newsarchive/
 
+# Best matches first: bm25 weighs a match in the headline 10, the standfirst 5, the text 1.
+# search_match() (crawler/datasette/search_home.py) turns what was typed into FTS5 syntax;
+# snippet() marks matched words with U+E000 / U+E001, turned into <mark> after escaping.
 SEARCH_SQL = """
 select
   articles.id,
   articles.title,
   articles.site_name,
   articles.published,
-  snippet(articles_fts, 2, '[', ']', '…', 16) as snippet,
+  snippet(articles_fts, 2, char(57344), char(57345), '…', 24) as snippet,
   articles.url
 from articles_fts
 join articles on articles.id = articles_fts.rowid
-where articles_fts match escape_fts(:q)
-order by rank
-limit 100
+where articles_fts match search_match(:q)
+order by bm25(articles_fts, 10, 5, 1)
+limit {limit}
+""".strip()
+SEARCH_LIMIT = 100  # the search page says "the 100 best" when it is cut there
+SEARCH_SQL = SEARCH_SQL.format(limit=SEARCH_LIMIT)
+
+# Articles edited after they were first archived, the latest change first.
+CHANGED_ARTICLES_SQL = """
+select
+  articles.id,
+  articles.title,
+  articles.site_name,
+  articles.version,
+  max(revisions.fetched_at) as changed_at,
+  articles.published
+from articles
+join revisions on revisions.article_id = articles.id
+where articles.version > 1
+group by articles.id
+order by changed_at desc
+limit 500
+""".strip()
+
+# Articles per site and publication day, over the :days (default 30) up to the newest one.
+# Comparing the ISO text with a date (not substr of it) lets the published index find them.
+ARTICLES_PER_DAY_SQL = """
+select
+  site,
+  substr(published, 1, 10) as day,
+  count(*) as articles
+from articles
+where published >= date(
+    (select max(published) from articles),
+    '-' || (coalesce(cast(nullif(:days, '') as integer), 30) - 1) || ' days'
+  )
+  and duplicate_of is null
+group by day, site
+order by day, site
 """.strip()
 
 LATEST_BY_SITE_SQL = """
-select site, site_name, published, title, url, id
+select published, title, site_name, url, id, site
 from (
   select site, site_name, published, title, url, id,
     row_number() over (partition by site order by published desc, id desc) as n
@@ -102,6 +145,7 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "fts_table": "articles_fts",
                         "fts_pk": "id",
                         "facets": ["site", "language", "access", {"array": "authors"}],
+                        "facet_size": 5,  # the rows, not the facet lists, above the fold
                         "label_column": "title",
                     },
                     "article_urls": {
@@ -124,13 +168,29 @@ def metadata_for(database: str) -> dict[str, Any]:
                 "queries": {
                     "search": {
                         "title": "Search articles",
-                        "description": "Full-text search over headline, standfirst and text.",
+                        "description": "Full-text search over headline, standfirst and text, "
+                        "best matches first (bm25, the headline weighted above the text).",
                         "sql": SEARCH_SQL,
+                        "limit": SEARCH_LIMIT,  # read by templates/query.html
+                    },
+                    "changed_articles": {
+                        "title": "Changed articles",
+                        "description": "Articles whose content changed after they were first "
+                        "archived, the latest change first; their versions are in revisions.",
+                        "sql": CHANGED_ARTICLES_SQL,
+                        "hide_sql": True,
+                    },
+                    "articles_per_day": {
+                        "title": "Articles per day by site",
+                        "description": "Articles per site and publication day over the days "
+                        "(default 30) before the newest article; drawn at /DB/-/articles-per-day.",
+                        "sql": ARTICLES_PER_DAY_SQL,
                     },
                     "latest_by_site": {
                         "title": "Latest articles by site",
                         "description": "The ten newest articles of each site.",
                         "sql": LATEST_BY_SITE_SQL,
+                        "hide_sql": True,
                     },
                     "health": {
                         "title": "Extraction health by site and day",
