@@ -16,6 +16,7 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from crawler.archive.clusters import CLUSTERS_SQL
 from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
 
 # Our Datasette plugins, one module per part of the archive they shape. They are registered
@@ -129,6 +130,14 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "title": "Latest articles by site",
                         "description": "The ten newest articles of each site.",
                         "sql": LATEST_BY_SITE_SQL,
+                    },
+                    "clusters": {
+                        "title": "Syndication clusters",
+                        "description": "One row per story archived more than once (the same "
+                        "wire story on several sites, or the same text under several "
+                        "addresses): its earliest copy, the number of copies, their sites, "
+                        "and when the story was first and last seen. Largest first.",
+                        "sql": CLUSTERS_SQL,
                     },
                     "health": {
                         "title": "Extraction health by site and day",
