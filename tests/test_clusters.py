@@ -16,6 +16,7 @@ import sqlite_utils
 
 from crawler.archive import clusters as c
 from crawler.archive import open_archive, store_articles
+from crawler.archive.connection import write_transaction
 from crawler.archive.schema import MIGRATIONS
 from crawler.datasette import build_datasette
 from crawler.demo.server import SiteServer
@@ -275,6 +276,31 @@ def test_a_new_version_is_re_signed_and_its_cluster_re_checked(archive_path: Pat
     store_articles(db, [record("http://a.test/1", story, "2026-11-05T00:00:00+00:00")])
     assert duplicate_of(db)["http://b.test/1"] == "http://a.test/1"
     assert duplicate_of(db)["http://c.test/1"] == "http://a.test/1"
+
+
+def test_an_article_leaving_regroups_its_copies_and_rewritten_bodies_are_re_signed(
+    archive_path: Path,
+) -> None:
+    db = open_archive(archive_path)
+    story = words(200)
+    for day, url in enumerate(("http://a.test/1", "http://b.test/1", "http://c.test/1"), 1):
+        store_articles(db, [record(url, f"{story} {url}", f"2026-11-0{day}T00:00:00+00:00")])
+    assert set(duplicate_of(db).values()) == {None, "http://a.test/1"}
+    with write_transaction(db):
+        c.leave_cluster(db, 1)  # a takedown of the head, before its rows are deleted
+    assert duplicate_of(db) == {
+        "http://a.test/1": None,
+        "http://b.test/1": None,
+        "http://c.test/1": "http://b.test/1",
+    }
+    assert db.execute("select count(*) from article_bands where article_id = 1").fetchone() == (0,)
+    # A body rewritten in place (template cleaning) is signed again by sign_all.
+    db.execute("update articles set body = ?, content_hash = 'other' where id = 3", [words(200, 8)])
+    with write_transaction(db):
+        assert c.sign_all(db) == 2  # c, and a, which has no signature any more
+    assert duplicate_of(db)["http://c.test/1"] is None
+    assert duplicate_of(db)["http://a.test/1"] is None  # a, still stored, heads b again
+    assert duplicate_of(db)["http://b.test/1"] == "http://a.test/1"
 
 
 def test_clusters_survive_a_restart_and_candidates_come_from_the_band_index(

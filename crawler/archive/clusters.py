@@ -151,13 +151,33 @@ def update_clusters(db: sqlite_utils.Database, article_id: int) -> None:
     _regroup(db, group)
 
 
+def leave_cluster(db: sqlite_utils.Database, article_id: int) -> None:
+    """Take an article out of the clusters before it is deleted (a takedown).
+
+    Its signature and bands go, nothing points at it any more, and the copies it linked
+    regroup without it (under their own earliest copy). Call inside the deleting transaction.
+    """
+    others = [member for member in _cluster_of(db, article_id) if member != article_id]
+    _store_signature(db, article_id, "", None)
+    db.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", [article_id])
+    db.execute("UPDATE articles SET duplicate_of = NULL WHERE duplicate_of = ?", [article_id])
+    if others:
+        _regroup(db, others)
+
+
 def sign_all(db: sqlite_utils.Database) -> int:
-    """Sign and cluster every article, oldest first (an archive from before clusters)."""
+    """Sign and cluster every article not signed for its current content, oldest first.
+
+    An archive from before clusters, or bodies rewritten in place (template cleaning): what
+    a signature was made from is in ``article_signatures.content_hash``.
+    """
     ids = [
         article_id
         for (article_id,) in db.execute(
-            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM article_signatures) "
-            "ORDER BY first_seen, id"
+            "SELECT articles.id FROM articles LEFT JOIN article_signatures "
+            "ON article_signatures.article_id = articles.id "
+            "WHERE article_signatures.content_hash IS NOT articles.content_hash "
+            "ORDER BY articles.first_seen, articles.id"
         ).fetchall()
     ]
     for article_id in ids:

@@ -138,6 +138,7 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "addresses): its earliest copy, the number of copies, their sites, "
                         "and when the story was first and last seen. Largest first.",
                         "sql": CLUSTERS_SQL,
+                        "hide_sql": True,
                     },
                     "health": {
                         "title": "Extraction health by site and day",
