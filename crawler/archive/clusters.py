@@ -34,14 +34,16 @@ others at most 0.03. 0.4 sits four standard errors of the 128-value estimate (0.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import re
 import struct
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     import sqlite_utils
     from datasketch import MinHash
@@ -92,14 +94,21 @@ def shingles(body: str) -> set[str]:
 
 def minhash(body: str) -> MinHash | None:
     """The body's MinHash signature; None for a body shorter than ``MIN_WORDS`` words."""
-    from datasketch import MinHash  # imports scipy: only when a body is signed
-
     grams = shingles(body)
     if not grams:
         return None
-    signature = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    signature = _empty_minhash().copy()
     signature.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
     return signature
+
+
+@functools.cache
+def _empty_minhash() -> MinHash:
+    """The empty signature each body starts from: copies share its permutations, which
+    datasketch would otherwise draw again for every body."""
+    from datasketch import MinHash  # imports scipy: only when a body is signed
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
 
 
 def similarity(first: MinHash, second: MinHash) -> float:
@@ -122,14 +131,6 @@ def band_keys(signature: MinHash) -> list[int]:
 
 def _to_blob(signature: MinHash) -> bytes:
     return bytes(signature.hashvalues.astype("<u8").tobytes())
-
-
-def _from_blob(blob: bytes) -> MinHash:
-    import numpy as np
-    from datasketch import MinHash
-
-    values = np.frombuffer(blob, dtype="<u8").astype(np.uint64)
-    return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
 def update_clusters(db: sqlite_utils.Database, article_id: int) -> None:
@@ -233,9 +234,16 @@ def _matches(
         """,  # noqa: S608 (placeholders only)
         [METHOD, article_id, *keys],
     ).fetchall()
-    for other, blob in candidates:
-        if similarity(signature, _from_blob(blob)) >= THRESHOLD:
-            found.add(other)
+    if candidates:
+        import numpy as np
+
+        values = np.stack([np.frombuffer(blob, dtype="<u8") for _, blob in candidates])
+        scores = (values == signature.hashvalues.astype("<u8")).mean(axis=1)
+        found.update(
+            other
+            for (other, _), score in zip(candidates, scores, strict=True)
+            if score >= THRESHOLD
+        )
     return found
 
 
@@ -264,7 +272,6 @@ def _regroup(db: sqlite_utils.Database, group: Iterable[int]) -> None:
         ).fetchall()
     }
     ids = [article_id for article_id in ids if article_id in rows]
-    signatures = _signatures(db, ids)
     parent = {article_id: article_id for article_id in ids}
 
     def root(node: int) -> int:
@@ -273,10 +280,8 @@ def _regroup(db: sqlite_utils.Database, group: Iterable[int]) -> None:
             node = parent[node]
         return node
 
-    for position, first in enumerate(ids):
-        for second in ids[position + 1 :]:
-            if _linked(rows[first][1], rows[second][1], signatures, first, second):
-                parent[root(first)] = root(second)
+    for first, second in _linked_pairs(db, ids, {i: rows[i][1] for i in ids}):
+        parent[root(first)] = root(second)
     clusters: dict[int, list[int]] = {}
     for article_id in ids:
         clusters.setdefault(root(article_id), []).append(article_id)
@@ -288,27 +293,35 @@ def _regroup(db: sqlite_utils.Database, group: Iterable[int]) -> None:
                 db.execute("UPDATE articles SET duplicate_of = ? WHERE id = ?", [wanted, member])
 
 
-def _linked(
-    first_hash: str,
-    second_hash: str,
-    signatures: dict[int, MinHash],
-    first: int,
-    second: int,
-) -> bool:
-    if first_hash == second_hash:
-        return True
-    if first in signatures and second in signatures:
-        return similarity(signatures[first], signatures[second]) >= THRESHOLD
-    return False
+def _linked_pairs(
+    db: sqlite_utils.Database, ids: Sequence[int], hashes: dict[int, str]
+) -> Iterator[tuple[int, int]]:
+    """Every pair of the group with one content hash or signatures similar enough.
 
+    All pairs of signatures are compared at once as one array (the share of equal values,
+    which is what ``MinHash.jaccard`` computes for one pair): a story on a hundred sites is
+    regrouped in milliseconds rather than by 5,000 separate comparisons.
+    """
+    import numpy as np
 
-def _signatures(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, MinHash]:
+    by_hash: dict[str, list[int]] = {}
+    for article_id in ids:
+        by_hash.setdefault(hashes[article_id], []).append(article_id)
+    for same in by_hash.values():
+        yield from itertools.pairwise(same)
     rows: list[Any] = db.execute(
         f"SELECT article_id, signature FROM article_signatures "  # noqa: S608
         f"WHERE method = ? AND article_id IN ({', '.join('?' for _ in ids)})",
         [METHOD, *ids],
     ).fetchall()
-    return {article_id: _from_blob(blob) for article_id, blob in rows}
+    if len(rows) < 2:
+        return
+    signed = [article_id for article_id, _ in rows]
+    values = np.stack([np.frombuffer(blob, dtype="<u8") for _, blob in rows])
+    for position in range(len(signed) - 1):
+        scores = (values[position + 1 :] == values[position]).mean(axis=1)
+        for offset in np.nonzero(scores >= THRESHOLD)[0]:
+            yield signed[position], signed[position + 1 + int(offset)]
 
 
 def add_cluster_tables(db: sqlite_utils.Database) -> None:

@@ -58,7 +58,8 @@ order by site, published desc
 ARTICLE_COLUMNS = {
     "id": "The article's identity; it stays when the URL changes (see article_urls)",
     "url": "The URL the article was last fetched at",
-    "canonical_url": "The canonical URL the page declares, kept only when it is on the same site",
+    "canonical_url": "The canonical URL the page declares, kept only when it names an article "
+    "of the same site (not the home page, a section or a listing)",
     "site": "The site's slug in sites.toml",
     "site_name": "The site's display name",
     "title": "Headline",
@@ -81,7 +82,8 @@ ARTICLE_COLUMNS = {
     "first_seen": "When the archive first fetched the article (UTC)",
     "last_seen": "When the archive last fetched it (UTC)",
     "gone_at": "When the article disappeared (404/410 or redirected away)",
-    "duplicate_of": "The article this one near-duplicates (syndication)",
+    "duplicate_of": "The earliest copy of the story this article copies (syndication clusters); "
+    "NULL for the earliest copy and for articles archived once",
     "version": "How many distinct contents the article has had (see revisions)",
 }
 
