@@ -106,6 +106,8 @@ def observer_body(slug: str) -> str:
 def test_shingles_ignore_case_punctuation_and_short_bodies() -> None:
     body = words(60)
     assert c.shingles(body.upper().replace(" ", ", ")) == c.shingles(body)
+    accented = "Ông Nguyễn mở quán cà phê ở Zürich " * 10
+    assert c.shingles(accented) == c.shingles("ong nguyen mo quan ca phe o zurich " * 10)
     assert len(c.shingles(body)) == 60 - c.SHINGLE_WORDS + 1
     assert c.shingles(words(c.MIN_WORDS - 1)) == set()
     assert c.minhash(words(c.MIN_WORDS - 1)) is None
