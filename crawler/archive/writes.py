@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from crawler.archive.clusters import update_clusters
 from crawler.archive.connection import write_transaction
 from crawler.archive.schema import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS
 
@@ -134,6 +135,7 @@ def _store_one(
                 "reason": record.get("revision_reason") or "crawl",
             }
         )
+        update_clusters(db, article_id)  # new content: re-signed, its cluster re-checked
     for url in aliases:
         db.execute(
             """

@@ -16,6 +16,7 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from crawler.archive.clusters import CLUSTERS_SQL
 from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
 
 # Our Datasette plugins, one module per part of the archive they shape. They are registered
@@ -102,7 +103,8 @@ order by site, published desc
 ARTICLE_COLUMNS = {
     "id": "The article's identity; it stays when the URL changes (see article_urls)",
     "url": "The URL the article was last fetched at",
-    "canonical_url": "The canonical URL the page declares, kept only when it is on the same site",
+    "canonical_url": "The canonical URL the page declares, kept only when it names an article "
+    "of the same site (not the home page, a section or a listing)",
     "site": "The site's slug in sites.toml",
     "site_name": "The site's display name",
     "title": "Headline",
@@ -125,7 +127,8 @@ ARTICLE_COLUMNS = {
     "first_seen": "When the archive first fetched the article (UTC)",
     "last_seen": "When the archive last fetched it (UTC)",
     "gone_at": "When the article disappeared (404/410 or redirected away)",
-    "duplicate_of": "The article this one near-duplicates (syndication)",
+    "duplicate_of": "The earliest copy of the story this article copies (syndication clusters); "
+    "NULL for the earliest copy and for articles archived once",
     "version": "How many distinct contents the article has had (see revisions)",
 }
 
@@ -190,6 +193,15 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "title": "Latest articles by site",
                         "description": "The ten newest articles of each site.",
                         "sql": LATEST_BY_SITE_SQL,
+                        "hide_sql": True,
+                    },
+                    "clusters": {
+                        "title": "Syndication clusters",
+                        "description": "One row per story archived more than once (the same "
+                        "wire story on several sites, or the same text under several "
+                        "addresses): its earliest copy, the number of copies, their sites, "
+                        "and when the story was first and last seen. Largest first.",
+                        "sql": CLUSTERS_SQL,
                         "hide_sql": True,
                     },
                     "health": {
