@@ -162,6 +162,10 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "for re-extraction without crawling again.",
                     },
                     "crawls": {"description": "One row per run and site, with its counts."},
+                    # The near-duplicate index (crawler/archive/clusters.py): bytes and band
+                    # keys no reader browses; the clusters query shows what they find.
+                    "article_signatures": {"hidden": True},
+                    "article_bands": {"hidden": True},
                     "site_templates": {
                         "description": "Per site, the paragraphs that repeat across its pages "
                         "(newsletter prompts, theme lines) and are removed from bodies: "
