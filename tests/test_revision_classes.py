@@ -42,9 +42,7 @@ def test_a_first_version_has_no_class_but_keeps_its_notices():
     body = BODY + "\n\nCorrection: An earlier version misspelled the director's name."
     change = describe_change(None, {"title": TITLE, "body": body})
     assert (change.change_class, change.changed_fields) == ("", [])
-    assert change.corrections == [
-        "Correction: An earlier version misspelled the director's name."
-    ]
+    assert change.corrections == ["Correction: An earlier version misspelled the director's name."]
 
 
 def test_changed_fields_are_sorted_and_word_count_is_not_one():
@@ -67,7 +65,10 @@ def test_changed_fields_are_sorted_and_word_count_is_not_one():
         ("This article has been corrected to fix the date of the vote.", "correction"),
         ("This story was amended on 3 May to remove a name.", "correction"),
         ("An earlier version of this story misstated the cost.", "correction"),
-        ("A previous version of this article incorrectly said the bridge was closed.", "correction"),
+        (
+            "A previous version of this article incorrectly said the bridge was closed.",
+            "correction",
+        ),
         ("Editor\u2019s note: The author is a member of the board.", "correction"),
         ("[Correction: the vote was 5-2.]", "correction"),
         ("Fe de erratas: el alcalde no asistió.", "correction"),
