@@ -46,3 +46,38 @@ def latest_revision(db: sqlite_utils.Database, article_id: int) -> dict[str, Any
         [article_id],
     ).fetchone()
     return None if row is None else dict(zip(COMPARED_FIELDS, row, strict=True))
+
+
+def last_revision_id(db: sqlite_utils.Database) -> int:
+    """The id of the newest revision (0 in an empty archive): a mark to list what came after."""
+    row = db.execute("SELECT max(id) FROM revisions").fetchone()
+    return int(row[0] or 0)
+
+
+def changes_after(db: sqlite_utils.Database, revision_id: int) -> list[dict[str, Any]]:
+    """Revisions after ``revision_id`` that changed a known article, oldest first.
+
+    Each has the article's ``url`` and current ``title``, the ``version``, ``change_class``,
+    and ``changed_fields`` and ``corrections`` as lists.
+    """
+    rows = db.execute(
+        """
+        SELECT articles.url, articles.title, revisions.version, revisions.change_class,
+               revisions.changed_fields, revisions.corrections
+        FROM revisions JOIN articles ON articles.id = revisions.article_id
+        WHERE revisions.id > ? AND revisions.version > 1
+        ORDER BY revisions.id
+        """,
+        [revision_id],
+    ).fetchall()
+    return [
+        {
+            "url": url,
+            "title": title,
+            "version": version,
+            "change_class": change_class,
+            "changed_fields": json.loads(fields or "[]"),
+            "corrections": json.loads(corrections or "[]"),
+        }
+        for url, title, version, change_class, fields, corrections in rows
+    ]
