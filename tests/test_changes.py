@@ -7,16 +7,24 @@ clock moved (``NEWSARCHIVE_NOW``) so the edited posts are due, and read the revi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
+
+import pytest
 
 from crawler.archive import open_archive, store_articles
+from crawler.datasette import build_datasette
 from tests.conftest import FixtureSites, crawl_fixture_sites
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import httpx
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 T0 = "2026-12-01T12:00:00+00:00"
 MONTH_LATER = "2026-12-31T12:00:00+00:00"  # past every fixture article's next check
 LATER_STILL = "2027-01-30T12:00:00+00:00"
@@ -146,3 +154,104 @@ def test_edits_between_two_crawls_get_their_class_fields_and_notices(fixture_sit
     assert CORRECTION in latest[CORRECTED_POST]["body"]
     assert json.loads(latest[CORRECTED_POST]["corrections"]) == [CORRECTION]
     assert [path for path, row in latest.items() if row["corrections"]] == [CORRECTED_POST]
+
+
+def served(db: Path, path: str) -> httpx.Response:
+    async def fetch() -> httpx.Response:
+        datasette = build_datasette(db)
+        await datasette.invoke_startup()
+        return await datasette.client.get(path)
+
+    return asyncio.run(fetch())
+
+
+def entries(feed: str) -> list[dict[str, str]]:
+    root = ElementTree.fromstring(feed)
+    return [
+        {
+            "id": entry.findtext(f"{ATOM}id"),
+            "title": entry.findtext(f"{ATOM}title"),
+            "updated": entry.findtext(f"{ATOM}updated"),
+            "content": entry.findtext(f"{ATOM}content"),
+            "link": entry.find(f"{ATOM}link").get("href"),
+        }
+        for entry in root.findall(f"{ATOM}entry")
+    ]
+
+
+@pytest.fixture
+def changed_archive(tmp_path) -> Path:
+    """An archive with a trivial, a substantive and a corrected version, days apart."""
+    db_path = tmp_path / "news.db"
+    db = open_archive(db_path)
+    body = "The council voted 7 to 2 for the budget."
+    title = "Council <script>alert(1)</script> approves budget"
+    store_articles(db, [record(body, "2026-11-01T08:00:00+00:00", title=title)])
+    store_articles(db, [record(body + " ", "2026-11-10T08:00:00+00:00", title=title)])
+    store_articles(
+        db, [record(body.replace("7 to 2", "6 to 3"), "2026-11-20T08:00:00+00:00", title=title)]
+    )
+    fixed = body.replace("7 to 2", "6 to 3") + "\n\nCorrection: The <b>vote</b> was misreported."
+    store_articles(db, [record(fixed, "2026-11-21T08:00:00+00:00", title=title)])
+    db.close()
+    return db_path
+
+
+def test_changes_query_lists_substantive_changes_of_the_last_days(changed_archive):
+    rows = served(
+        changed_archive, "/news/changes.json?now=2026-11-21T12:00:00%2B00:00&_shape=array"
+    ).json()
+    assert [(row["version"], row["change_class"]) for row in rows] == [
+        (4, "substantive"),
+        (3, "substantive"),
+    ]  # newest first; the trivial version 2 is left out
+    assert rows[0]["atom_link"] == f"/news/articles/{rows[0]['article_id']}"
+    assert json.loads(rows[1]["changed_fields"]) == ["body"]
+    one_day = served(
+        changed_archive,
+        "/news/changes.json?now=2026-11-21T12:00:00%2B00:00&days=1&_shape=array",
+    ).json()
+    assert [row["version"] for row in one_day] == [4]
+    before = served(
+        changed_archive, "/news/changes.json?now=2026-11-20T12:00:00%2B00:00&_shape=array"
+    ).json()
+    assert [row["version"] for row in before] == [3]  # nothing after "now" either
+
+
+def test_corrections_query_gives_the_notice_text(changed_archive):
+    rows = served(
+        changed_archive, "/news/corrections.json?now=2026-11-21T12:00:00%2B00:00&_shape=array"
+    ).json()
+    assert [(row["version"], row["corrections"]) for row in rows] == [
+        (4, "Correction: The <b>vote</b> was misreported.")
+    ]
+
+
+def test_changes_atom_feed_parses_and_escapes_stored_text(changed_archive):
+    response = served(changed_archive, "/news/changes.atom?now=2026-11-21T12:00:00%2B00:00")
+    assert response.status_code == 200
+    assert "<script>" not in response.text  # escaped as text, never markup
+    feed = entries(response.text)
+    assert [entry["updated"] for entry in feed] == [
+        "2026-11-21T08:00:00+00:00",
+        "2026-11-20T08:00:00+00:00",
+    ]
+    assert feed[0]["title"] == "Council <script>alert(1)</script> approves budget"
+    assert feed[0]["id"].startswith("tag:newsarchive,2026:article/")
+    assert feed[0]["id"] != feed[1]["id"]
+    assert feed[0]["link"].startswith("/news/articles/")
+    notices = entries(
+        served(changed_archive, "/news/corrections.atom?now=2026-11-21T12:00:00%2B00:00").text
+    )
+    assert [entry["content"] for entry in notices] == [
+        "Correction: The <b>vote</b> was misreported."
+    ]
+
+
+def test_an_empty_changes_feed_is_a_valid_feed(changed_archive):
+    response = served(changed_archive, "/news/changes.atom?now=2026-10-01T00:00:00%2B00:00")
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.text)
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}title") == "Substantive changes"
+    assert entries(response.text) == []

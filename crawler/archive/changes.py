@@ -81,3 +81,69 @@ def changes_after(db: sqlite_utils.Database, revision_id: int) -> list[dict[str,
         }
         for url, title, version, change_class, fields, corrections in rows
     ]
+
+
+# The ``changes`` and ``corrections`` canned queries (Datasette, and their Atom feeds through
+# datasette-atom, which needs the ``atom_*`` columns). ``:days`` (default 7) counts back from
+# ``:now`` (ISO 8601; default the current time). Times are compared as the archive stores
+# them, ISO 8601 text in UTC.
+_CHANGE_COLUMNS = """
+  articles.id as article_id,
+  coalesce(revisions.title, articles.title) as title,
+  articles.site,
+  revisions.version,
+  revisions.change_class,
+  revisions.changed_fields,
+  revisions.fetched_at,
+  'tag:newsarchive,2026:article/' || articles.id || '/version/' || revisions.version as atom_id,
+  coalesce(revisions.title, articles.title, revisions.url) as atom_title,
+  revisions.fetched_at as atom_updated,
+  {article_base} || articles.id as atom_link,
+"""
+_RECENT = """
+from revisions join articles on articles.id = revisions.article_id
+where revisions.fetched_at > strftime(
+    '%Y-%m-%dT%H:%M:%S+00:00',
+    coalesce(nullif(:now, ''), 'now'),
+    '-' || coalesce(nullif(:days, ''), 7) || ' days'
+  )
+  and revisions.fetched_at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', coalesce(nullif(:now, ''), 'now'))
+"""
+CHANGES_SQL = (
+    "select"
+    + _CHANGE_COLUMNS
+    + """  'Version ' || revisions.version || ' of ' || articles.url || ' (' || articles.site
+    || '): ' || revisions.change_class || ' change to ' || revisions.changed_fields
+    as atom_content"""
+    + _RECENT
+    + """  and revisions.change_class = 'substantive'
+order by revisions.fetched_at desc, revisions.id desc
+limit 500"""
+)
+# Built from the constant pieces above: nothing from input is joined in.
+CORRECTIONS_SQL = (
+    "select"  # noqa: S608
+    + _CHANGE_COLUMNS
+    + """  (select group_concat(value, char(10)) from json_each(revisions.corrections))
+    as corrections,
+  (select group_concat(value, char(10)) from json_each(revisions.corrections))
+    as atom_content"""
+    + _RECENT
+    + """  and json_valid(revisions.corrections)
+  and json_array_length(revisions.corrections) > 0
+order by revisions.fetched_at desc, revisions.id desc
+limit 500"""
+)
+
+
+def change_queries(article_base: str) -> dict[str, str]:
+    """The SQL of ``changes`` and ``corrections``, linking each row to ``article_base`` + id.
+
+    ``article_base`` is a path such as ``/archive/articles/`` (the database's name is only
+    known when it is served); it becomes an SQL string literal, quotes doubled.
+    """
+    literal = "'" + article_base.replace("'", "''") + "'"
+    return {
+        "changes": CHANGES_SQL.replace("{article_base}", literal),
+        "corrections": CORRECTIONS_SQL.replace("{article_base}", literal),
+    }

@@ -15,13 +15,15 @@ from typing import Any
 
 from datasette.app import Datasette
 from datasette.plugins import pm
+from datasette.utils import tilde_encode
 
+from crawler.archive.changes import change_queries
 from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
 
 # Our Datasette plugins, one module per part of the archive they shape. They are registered
 # by ``build_datasette`` rather than through an entry point, so the archive served is the same
 # whether or not the package was reinstalled, and a plain ``datasette`` elsewhere is untouched.
-PLUGIN_MODULES: tuple[str, ...] = ()
+PLUGIN_MODULES: tuple[str, ...] = ("crawler.datasette.atom_feeds",)
 # Templates that override Datasette's own (index, row, query pages) and the files they use.
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -87,6 +89,7 @@ ARTICLE_COLUMNS = {
 
 def metadata_for(database: str) -> dict[str, Any]:
     """Datasette metadata for an archive whose database name is ``database``."""
+    change_sql = change_queries(f"/{tilde_encode(database)}/articles/")
     return {
         "title": "News archive",
         "description": "Articles archived by newsarchive: full text, revisions and raw pages.",
@@ -139,6 +142,24 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "days (default 14), site (default all), now (ISO 8601; default the "
                         "current time). The same query as `newsarchive stats --health`.",
                         "sql": HEALTH_SQL,
+                        "hide_sql": True,
+                    },
+                    "changes": {
+                        "title": "Substantive changes",
+                        "description": "Revisions that changed an article substantively "
+                        "(new words in a headline, a changed figure, a new paragraph, a "
+                        "correction), newest first. Parameters: days (default 7), now (ISO "
+                        "8601; default the current time). Also as an Atom feed: changes.atom.",
+                        "sql": change_sql["changes"],
+                        "hide_sql": True,
+                    },
+                    "corrections": {
+                        "title": "Corrections and update notices",
+                        "description": "Revisions that brought a correction, clarification or "
+                        "update notice, with its text, newest first. Parameters: days "
+                        "(default 7), now (ISO 8601; default the current time). Also as an "
+                        "Atom feed: corrections.atom.",
+                        "sql": change_sql["corrections"],
                         "hide_sql": True,
                     },
                     "sites": {
