@@ -7,22 +7,29 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 from crawler.demo.server import SiteServer
 from crawler.demo.states import STATES
 from tests.conftest import ROOT
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 BRIDGE = "/2026/11/20/harbor-bridge-reopens/"
 AQUATIC = "/2026/11/18/aquatic-center-reopens/"
 
 
-def run_demo(port: int, db, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_demo(
+    port: int, db, timeout: float = 180, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "crawler.demo", "--port", str(port), "--db", str(db)],
         capture_output=True,
         check=False,
         text=True,
         timeout=timeout,
+        cwd=cwd,
     )
 
 

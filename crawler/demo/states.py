@@ -44,8 +44,8 @@ STATES = (
         "second",
         "2026-11-21T09:10:00+00:00",
         DEMO_ROOT / "site-v2",
-        "ten minutes later, one story corrected (a wrong figure fixed, a correction notice "
-        "added) and one headline rewritten",
+        "ten minutes later, one story corrected (figure fixed, notice added), one headline "
+        "rewritten",
     ),
 )
 
