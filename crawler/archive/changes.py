@@ -95,6 +95,8 @@ _CHANGE_COLUMNS = """
   revisions.change_class,
   revisions.changed_fields,
   revisions.fetched_at,
+"""
+_ATOM_COLUMNS = """
   'tag:newsarchive,2026:article/' || articles.id || '/version/' || revisions.version as atom_id,
   coalesce(revisions.title, articles.title, revisions.url) as atom_title,
   revisions.fetched_at as atom_updated,
@@ -112,6 +114,7 @@ where revisions.fetched_at > strftime(
 CHANGES_SQL = (
     "select"
     + _CHANGE_COLUMNS
+    + _ATOM_COLUMNS
     + """  'Version ' || revisions.version || ' of ' || articles.url || ' (' || articles.site
     || '): ' || revisions.change_class || ' change to ' || revisions.changed_fields
     as atom_content"""
@@ -125,8 +128,9 @@ CORRECTIONS_SQL = (
     "select"  # noqa: S608
     + _CHANGE_COLUMNS
     + """  (select group_concat(value, char(10)) from json_each(revisions.corrections))
-    as corrections,
-  (select group_concat(value, char(10)) from json_each(revisions.corrections))
+    as corrections,"""
+    + _ATOM_COLUMNS
+    + """  (select group_concat(value, char(10)) from json_each(revisions.corrections))
     as atom_content"""
     + _RECENT
     + """  and json_valid(revisions.corrections)
