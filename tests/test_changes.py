@@ -31,6 +31,7 @@ LATER_STILL = "2027-01-30T12:00:00+00:00"
 TYPO_POST = "/posts/tomatoes-again/"
 PARAGRAPH_POST = "/posts/my-neighbours-bees/"
 RETOUCHED_POST = "/posts/learning-to-sharpen-a-hand-saw/"
+REDATED_POST = "/posts/a-slow-sunday-at-the-hollins-ferry-market/"
 CORRECTED_POST = "/posts/the-first-seed-catalogue-of-the-year/"
 MODIFIED = '<meta property="article:modified_time" content="2026-03-21T10:42:00+00:00">'
 CORRECTION = (
@@ -114,6 +115,7 @@ def test_edits_between_two_crawls_get_their_class_fields_and_notices(fixture_sit
     # First state: a typo, a wrong month, a modification time.
     edit(fixture_sites, TYPO_POST, "The first seedlings came up", "The first seedlngs came up")
     edit(fixture_sites, RETOUCHED_POST, "</head>", MODIFIED + "\n</head>")
+    edit(fixture_sites, REDATED_POST, "</head>", MODIFIED + "\n</head>")
     edit(fixture_sites, CORRECTED_POST, "a catalogue in February", "a catalogue in January")
     crawl(fixture_sites, archive_path, T0)
     # Second state, a month on: the typo fixed, a paragraph added, the modification time
@@ -128,6 +130,7 @@ def test_edits_between_two_crawls_get_their_class_fields_and_notices(fixture_sit
     )
     edit(fixture_sites, RETOUCHED_POST, "10:42:00", "15:15:00")  # and the CMS curls a quote:
     edit(fixture_sites, RETOUCHED_POST, "I don’t feel", "I don't feel")
+    edit(fixture_sites, REDATED_POST, "10:42:00", "15:15:00")  # the modification time alone
     edit(fixture_sites, CORRECTED_POST, "a catalogue in January", "a catalogue in February")
     edit(fixture_sites, CORRECTED_POST, "</main>", f"<p>{CORRECTION}</p>\n</main>")
 
@@ -150,6 +153,8 @@ def test_edits_between_two_crawls_get_their_class_fields_and_notices(fixture_sit
         for path, row in latest.items()
     } == expected
     assert all(row["version"] == 2 for row in latest.values())
+    # A new modification time alone is no new content: no version, so no trivial one either.
+    assert [row["version"] for row in revisions(archive_path, blog.url(REDATED_POST))] == [1]
     # The notice reached the stored text through extraction, and is linked to this revision.
     assert CORRECTION in latest[CORRECTED_POST]["body"]
     assert json.loads(latest[CORRECTED_POST]["corrections"]) == [CORRECTION]
