@@ -111,6 +111,7 @@ def crawl(sites: FixtureSites, db: Path, now: str) -> str:
     return crawl_fixture_sites(sites, db, "blog", env={"NEWSARCHIVE_NOW": now}).stdout
 
 
+@pytest.mark.slow
 def test_edits_between_two_crawls_get_their_class_fields_and_notices(fixture_sites, archive_path):
     # First state: a typo, a wrong month, a modification time.
     edit(fixture_sites, TYPO_POST, "The first seedlings came up", "The first seedlngs came up")

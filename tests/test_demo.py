@@ -9,6 +9,8 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+import pytest
+
 from crawler.demo.server import SiteServer
 from crawler.demo.states import STATES
 from tests.conftest import ROOT
@@ -39,6 +41,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow  # four crawls, about 30 s
 def test_demo_archives_both_states_and_a_second_run_adds_nothing(tmp_path):
     db, port = tmp_path / "archive.db", free_port()
     first = run_demo(port, db)

@@ -1,8 +1,11 @@
-"""The README's reliability table names tests that exist, one row per fault of the matrix."""
+"""The README checked against the code: the reliability table names tests that exist, one row
+per fault of the matrix; the Quick start shows what the demo prints."""
 
 from __future__ import annotations
 
 import re
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -42,6 +45,7 @@ def without_timings(text: str) -> str:
     return re.sub(r"seconds: \d+(\.\d+)?", "seconds: N", text).strip()
 
 
+@pytest.mark.slow
 def test_the_readme_shows_what_the_demo_prints(tmp_path):
     """The demo output block is what ``make demo`` prints today, but for its timings."""
     from tests.test_demo import free_port, run_demo
