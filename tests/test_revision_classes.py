@@ -41,7 +41,7 @@ def test_the_word_threshold_separates_the_labelled_pairs():
 def test_a_first_version_has_no_class_but_keeps_its_notices():
     body = BODY + "\n\nCorrection: An earlier version misspelled the director's name."
     change = describe_change(None, {"title": TITLE, "body": body})
-    assert (change.change_class, change.changed_fields) == ("", [])
+    assert (change.change_class, change.changed_fields) == (None, [])
     assert change.corrections == ["Correction: An earlier version misspelled the director's name."]
 
 

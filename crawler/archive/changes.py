@@ -31,7 +31,7 @@ def change_columns(
     change = describe_change(previous, columns)
     return {
         "changed_fields": None if previous is None else json.dumps(change.changed_fields),
-        "change_class": change.change_class or None,
+        "change_class": change.change_class,
         "corrections": json.dumps(change.corrections, ensure_ascii=False)
         if change.corrections
         else None,

@@ -16,10 +16,13 @@ letters and digits), "n't" spelled "not", and the dates and times of a timestamp
 - a *figure*: a replaced, added or removed word holding a digit or a number word ("3 dead" ->
   "5 dead"): a journalist calls a changed figure substantive, however short the edit;
 - a *negation*: "not", "no", "never" added or removed, which turns the meaning over;
-- other *changed words*, counted.
+- a *name*: a capitalised word replaced by another (another person quoted, another place);
+- other *changed words*, counted, as a multiset difference so that words which only moved
+  count nothing.
 
-The thresholds were set on the labelled edit pairs in ``tests/revision_edits.py`` (the
-README's table shows the rules and examples): see ``classify``.
+Any new word in the headline or the byline is substantive; so is a new correction notice.
+The word threshold was set on the labelled edit pairs in ``tests/revision_edits.py`` (the
+README's table shows the rules and examples): see ``COSMETIC_MAX_WORDS``.
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ if TYPE_CHECKING:
 # left out, so it never appears alone in ``changed_fields``.
 COMPARED_FIELDS = ("title", "description", "authors", "published", "modified", "body")
 TEXT_FIELDS = ("title", "description", "authors", "body")
-DATE_FIELDS = ("published", "modified")
 # Fields where any new word (beyond a respelling) is substantive: a new headline or byline.
 HEADLINE_FIELDS = ("title", "authors")
 
@@ -55,105 +57,25 @@ RESPELLING_SIMILARITY = 0.7
 
 CLASSES = ("trivial", "cosmetic", "substantive")
 WORD_RE = re.compile(r"\d+(?:[.,:]\d+)*|\w+")
-NUMBER_WORDS = frozenset(
-    [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
-        "billion",
-        "trillion",
-        "dozen",
-        "dozens",
-        "half",
-        "quarter",
-        "percent",
-    ]
-)
+# fmt: off
+NUMBER_WORDS = frozenset((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "thousand", "million", "billion", "trillion", "dozen", "dozens", "half",
+    "quarter", "percent",
+))
+# fmt: on
 # Words that start sentences and are capitalised for that alone, not names.
-FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "but",
-        "or",
-        "so",
-        "yet",
-        "for",
-        "nor",
-        "if",
-        "when",
-        "while",
-        "as",
-        "at",
-        "by",
-        "in",
-        "of",
-        "on",
-        "to",
-        "from",
-        "with",
-        "after",
-        "before",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "we",
-        "you",
-        "i",
-        "his",
-        "her",
-        "their",
-        "our",
-        "there",
-        "here",
-        "what",
-        "who",
-        "which",
-        "where",
-        "why",
-        "how",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-    ]
-)
+# fmt: off
+FUNCTION_WORDS = frozenset((
+    "a", "an", "the", "and", "but", "or", "so", "yet", "for", "nor", "if", "when", "while",
+    "as", "at", "by", "in", "of", "on", "to", "from", "with", "after", "before", "this", "that",
+    "these", "those", "it", "its", "he", "she", "they", "we", "you", "i", "his", "her", "their",
+    "our", "there", "here", "what", "who", "which", "where", "why", "how", "mr", "mrs", "ms",
+    "dr",
+))
+# fmt: on
 NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "nobody", "nothing"})
 TIMESTAMP_LINE_RE = re.compile(
     r"^(?:last\s+)?(?:updated|modified|published|posted|posted on|updated on)\b", re.IGNORECASE
@@ -168,7 +90,7 @@ class Change:
     """How a version differs from the one before it."""
 
     changed_fields: list[str]
-    change_class: str
+    change_class: str | None  # None for a first version
     corrections: list[str]  # notices new in this version
     changed_words: int  # the measure the class was read from (respellings not counted)
     figures: bool  # a number was added, removed or changed
@@ -195,7 +117,7 @@ def describe_change(previous: Mapping[str, Any] | None, current: Mapping[str, An
     texts = [_text(current, name) for name in ("title", "description", "body")]
     if previous is None:
         notices = [n for n in new_notices(None, texts) if n.kind == "correction"]
-        return Change([], "", [n.text for n in notices], 0, False, False)
+        return Change([], None, [n.text for n in notices], 0, False, False)
     before = [_text(previous, name) for name in ("title", "description", "body")]
     notices = new_notices(before, texts)
     fields = sorted(
@@ -230,7 +152,7 @@ def describe_change(previous: Mapping[str, Any] | None, current: Mapping[str, An
 def words_of(text: str) -> list[str]:
     """The words compared: typography folded, timestamp lines masked, punctuation dropped."""
     lines = []
-    for line in fold_typography_lines(text):
+    for line in _folded_lines(text):
         if TIMESTAMP_LINE_RE.match(line) and len(line.split()) <= TIMESTAMP_LINE_MAX_WORDS:
             line = DATE_RUN_RE.sub(DATE_MASK, mask_dates(line))
         lines.append(line)
@@ -238,7 +160,7 @@ def words_of(text: str) -> list[str]:
     return WORD_RE.findall(folded)
 
 
-def fold_typography_lines(text: str) -> list[str]:
+def _folded_lines(text: str) -> list[str]:
     return [fold_typography(line) for line in text.split("\n") if line.strip()]
 
 
