@@ -71,6 +71,8 @@ def test_changed_fields_are_sorted_and_word_count_is_not_one():
         ),
         ("Editor\u2019s note: The author is a member of the board.", "correction"),
         ("[Correction: the vote was 5-2.]", "correction"),
+        ("CORRECTION (Nov. 29, 2026): The vote was 5-2, not 6-1.", "correction"),
+        ("Correction \u2014 The vote was 5-2.", "correction"),
         ("Fe de erratas: el alcalde no asistió.", "correction"),
         ("Corrección: la cifra era 300.", "correction"),
         ("Rectificatif : le maire n'était pas présent.", "correction"),
@@ -85,7 +87,8 @@ def test_changed_fields_are_sorted_and_word_count_is_not_one():
 )
 def test_notices_are_found_with_their_kind(text, kind):
     notices = find_notices(f"The first paragraph.\n\n{text}\n\nThe last one.")
-    assert [(n.kind, n.text) for n in notices] == [(kind, text.replace("\u2019", "'"))]
+    folded = text.replace("\u2019", "'").replace("\u2014", "-")
+    assert [(n.kind, n.text) for n in notices] == [(kind, folded)]
 
 
 @pytest.mark.parametrize(

@@ -55,23 +55,26 @@ def fold_typography(text: str) -> str:
 
 _LEAD = r"^[\s*_\[(-]*"  # a notice may sit in brackets, italics markers or after a dash
 _PIECE = "article|story|report|post|piece"
+# The end of a notice's heading: a colon or a dash, perhaps after a date in brackets
+# ("Correction (Nov. 29):", "CORRECTION - ").
+_END = r"\s*(?:\([^)]{0,40}\)\s*)?[:-]"
 _UPDATED = (
     "update|updated|last updated|aktualisierung|aktualisiert|actualizaci[oó]n|actualizado|"
     "mise à jour"
 )
 CORRECTION_PATTERNS = (
-    rf"{_LEAD}(?:corrections?|clarifications?|erratum|correction notice)\s*:",
+    rf"{_LEAD}(?:corrections?|clarifications?|erratum|correction notice){_END}",
     rf"{_LEAD}this (?:{_PIECE}) (?:has been|was) (?:corrected|amended)",
     rf"{_LEAD}this (?:{_PIECE}) (?:has been|was) clarified",
     rf"{_LEAD}an? (?:earlier|previous|prior|original) version of this (?:{_PIECE}|headline)",
-    rf"{_LEAD}editor'?s'? note\s*:",
+    rf"{_LEAD}editor'?s'? note{_END}",
     # es, fr, de, it, pt: the usual headings of a correction.
     rf"{_LEAD}(?:fe de erratas|fe de errores)\b",
-    rf"{_LEAD}(?:correcci[oó]n|aclaraci[oó]n)\s*:",
-    rf"{_LEAD}(?:rectificatif|erratum|correction)\s*:",
-    rf"{_LEAD}(?:korrektur|berichtigung|richtigstellung|korrekturhinweis)\s*:",
-    rf"{_LEAD}(?:rettifica|correzione)\s*:",
-    rf"{_LEAD}(?:corre[cç][aã]o|errata)\s*:",
+    rf"{_LEAD}(?:correcci[oó]n|aclaraci[oó]n){_END}",
+    rf"{_LEAD}(?:rectificatif|erratum|correction){_END}",
+    rf"{_LEAD}(?:korrektur|berichtigung|richtigstellung|korrekturhinweis){_END}",
+    rf"{_LEAD}(?:rettifica|correzione){_END}",
+    rf"{_LEAD}(?:corre[cç][aã]o|errata){_END}",
 )
 UPDATE_PATTERNS = (
     rf"{_LEAD}(?:{_UPDATED})\b\s*(?:[:\d-]|on\b|at\b)",
