@@ -15,7 +15,9 @@ from typing import Any
 
 from datasette.app import Datasette
 from datasette.plugins import pm
+from datasette.utils import tilde_encode
 
+from crawler.archive.changes import change_queries
 from crawler.archive.clusters import CLUSTERS_SQL
 from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
 
@@ -28,6 +30,7 @@ PLUGIN_MODULES: tuple[str, ...] = (
     "crawler.datasette.home",  # the home page: search box, figures, ways in
     "crawler.datasette.table_articles",  # the articles table readable at 1280 px
     "crawler.datasette.home_chart",  # articles per day per site, drawn as SVG
+    "crawler.datasette.atom_feeds",  # Atom feeds of changes and corrections, empty ones too
 )
 # Templates that override Datasette's own (index, row, query pages) and the files they use.
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -135,6 +138,7 @@ ARTICLE_COLUMNS = {
 
 def metadata_for(database: str) -> dict[str, Any]:
     """Datasette metadata for an archive whose database name is ``database``."""
+    change_sql = change_queries(f"/{tilde_encode(database)}/articles/")
     return {
         "title": "News archive",
         "description": "Articles archived by newsarchive: full text, revisions and raw pages.",
@@ -217,6 +221,24 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "days (default 14), site (default all), now (ISO 8601; default the "
                         "current time). The same query as `newsarchive stats --health`.",
                         "sql": HEALTH_SQL,
+                        "hide_sql": True,
+                    },
+                    "changes": {
+                        "title": "Substantive changes",
+                        "description": "Revisions that changed an article substantively "
+                        "(new words in a headline, a changed figure, a new paragraph, a "
+                        "correction), newest first. Parameters: days (default 7), now (ISO "
+                        "8601; default the current time). Also as an Atom feed: changes.atom.",
+                        "sql": change_sql["changes"],
+                        "hide_sql": True,
+                    },
+                    "corrections": {
+                        "title": "Corrections and update notices",
+                        "description": "Revisions that brought a correction, clarification or "
+                        "update notice, with its text, newest first. Parameters: days "
+                        "(default 7), now (ISO 8601; default the current time). Also as an "
+                        "Atom feed: corrections.atom.",
+                        "sql": change_sql["corrections"],
                         "hide_sql": True,
                     },
                     "sites": {
