@@ -81,8 +81,13 @@ def write_versions(db_path: Path) -> int:
         ],
     )
     db.close()
-    # What the write path records for an edit (filled there, in parallel); v3 keeps NULLs.
+    # v2 as the write path would record an edit with a correction notice; v3 as a revision
+    # written before the archive classified changes (NULLs), which readers must tolerate.
     with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "update revisions set change_class = null, changed_fields = null, "
+            "corrections = null where version = 3"
+        )
         conn.execute(
             "update revisions set change_class = 'substantive', "
             'changed_fields = \'["title", "body"]\', '
