@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.archive.connection import write_transaction
 from crawler.archive.schema import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS
+from crawler.archive.takedowns import taken_down
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -48,11 +49,16 @@ REVISION_COLUMNS = (
 
 # What a conditional or gone check found, and what it records.
 CHECK_OUTCOMES = ("unchanged", "gone")
+# A record any of whose URLs was taken down (``newsarchive forget``): refused, nothing written.
+FORGOTTEN = "forgotten"
 
 
 @dataclass(frozen=True)
 class StoreOutcome:
-    """What storing one article did: ``new``, ``changed``, ``unchanged`` (or ``gone``)."""
+    """What storing one article did: ``new``, ``changed``, ``unchanged`` (or ``gone``).
+
+    ``forgotten``: refused, its URL was taken down; ``article_id`` and ``version`` are 0.
+    """
 
     url: str
     article_id: int
@@ -93,6 +99,8 @@ def _store_one(
     fetched_at = page["fetched_at"]
     columns = {name: _column_value(name, record.get(name)) for name in CONTENT_COLUMNS}
     aliases = _unique([record["url"], record.get("canonical_url"), *record.get("aliases", ())])
+    if taken_down(db, [*aliases, page["url"]]):
+        return StoreOutcome(url=columns["url"], article_id=0, outcome=FORGOTTEN, version=0)
 
     existing = _find_article(db, aliases)
     if existing is None:
