@@ -30,13 +30,13 @@ from crawler.archive import (
     start_crawl,
 )
 from crawler.archive.reads import revisit_plan
-from crawler.archive.takedowns import url_hash
+from crawler.archive.takedowns import taken_down_hashes
 from crawler.archive.writes import FORGOTTEN, store_articles
 from crawler.clock import now_iso
 from crawler.items import ARTICLE_COLUMNS
 from crawler.revisit import DEFAULT_POLICY
 from crawler.stat_counts import total
-from crawler.urls import identity_url
+from crawler.urls import identity_url, url_hash
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -121,6 +121,7 @@ class StoreArticlePipeline:
                 signals.revisit_plan,
                 site=site,
                 plan=revisit_plan(self.db, site=site, now=now_iso()),
+                taken_down=taken_down_hashes(self.db),
             )
         except ArchiveError as error:
             self._stats().set_value("archive/problem", str(error))

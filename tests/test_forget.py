@@ -8,6 +8,7 @@ import json
 import shutil
 import sqlite3
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -99,8 +100,13 @@ def test_forget_end_to_end(fixture_sites, archive_path, tmp_path):
     assert {row["reason"] for row in takedowns} == {"court order 12/34"}
     assert MARATHON not in json.dumps(takedowns)
 
-    # Crawled again: the sitemap still lists it, the store refuses it.
+    # Crawled again: the sitemap still lists it; the spider does not even fetch it.
+    path = urlsplit(article["url"]).path
+    paper = fixture_sites.servers["paper"]
+    assert paper.hits(path) == 1
     result = crawl_fixture_sites(fixture_sites, archive_path)
+    assert paper.hits(path) == 1
+    assert paper.hits("/sitemap-news.xml") == 2
     assert "paper: 0 new, 0 changed" in result.stdout
     assert "1 refused as taken down" in result.stdout
     assert rows(archive_path, "select id from articles where url like ?", f"%{MARATHON}%") == []
@@ -109,7 +115,7 @@ def test_forget_end_to_end(fixture_sites, archive_path, tmp_path):
     )
     assert rows(archive_path, "select id from pages where url like ?", f"%{MARATHON}%") == []
 
-    # Asked for by name: refused, with the reason.
+    # Asked for by name: fetched, and refused by the store, with the reason.
     result = run_cli(
         "archive",
         article["url"],
@@ -120,6 +126,8 @@ def test_forget_end_to_end(fixture_sites, archive_path, tmp_path):
     )
     assert result.returncode == 1
     assert f"error     {article['url']}: taken down with newsarchive forget" in result.stdout
+    assert paper.hits(path) == 2
+    assert rows(archive_path, "select count(*) as n from articles") == [{"n": 20}]
 
     out = tmp_path / "all.jsonl"
     assert (

@@ -21,12 +21,11 @@ reader holds an older snapshot (a Datasette query); ``Forgotten.wal_cleared`` sa
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crawler.archive.connection import ArchiveError, write_transaction
-from crawler.urls import identity_url
+from crawler.urls import identity_url, url_hash
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -53,9 +52,9 @@ class Forgotten:
     wal_cleared: bool  # the -wal file was emptied (no reader held an older snapshot)
 
 
-def url_hash(url: str) -> str:
-    """The SHA-256 hex of the URL in identity form: what ``takedowns.url_hash`` holds."""
-    return hashlib.sha256(identity_url(url).encode("utf-8")).hexdigest()
+def taken_down_hashes(db: sqlite_utils.Database) -> frozenset[str]:
+    """Every URL hash taken down: what a spider needs to leave those URLs unfetched."""
+    return frozenset(row[0] for row in db.execute("SELECT url_hash FROM takedowns"))
 
 
 def taken_down(db: sqlite_utils.Database, urls: Iterable[str]) -> str | None:
