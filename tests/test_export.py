@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import resource
 import shutil
@@ -14,8 +15,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from crawler.archive import open_archive, store_articles
 from crawler.demo.server import SiteServer
 from tests.conftest import SITE_DIR, SITE_HOSTS, run_cli, sites_toml
+from tests.peak_rss import measured, peak_kib
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -238,3 +241,80 @@ def test_an_export_that_fails_halfway_leaves_the_old_out_untouched(crawled, tmp_
     # The control: without the limit the same export succeeds and is larger than the limit.
     assert export(crawled, "--format", "jsonl", str(out)).returncode == 0
     assert out.stat().st_size > 16_000
+
+
+def store_generated_articles(db: Path, site: str, count: int, body_kib: int) -> None:
+    """``count`` articles of ``site``, each with a body of ``body_kib`` KiB, stored for real."""
+    words = [
+        "harbor",
+        "council",
+        "levee",
+        "budget",
+        "ferry",
+        "school",
+        "market",
+        "river",
+        "storm",
+        "vote",
+    ]
+    archive = open_archive(db)
+    try:
+        for start in range(0, count, 50):
+            records = []
+            for number in range(start, min(count, start + 50)):
+                url = f"http://127.0.0.1/{site}/{number}/"
+                line = " ".join(words[(number + i) % len(words)] for i in range(200)) + "\n\n"
+                body = f"{site} story {number}.\n\n" + line * (body_kib * 1024 // len(line))
+                html = f"<html><body><article>{body}</article></body></html>".encode()
+                records.append(
+                    {
+                        "url": url,
+                        "site": site,
+                        "title": f"{site} story {number}",
+                        "authors": ["A. Writer"],
+                        "body": body,
+                        "word_count": len(body.split()),
+                        "content_hash": hashlib.sha256(body.encode()).hexdigest(),
+                        "page": {
+                            "url": url,
+                            "status": 200,
+                            "headers": {"content-type": "text/html"},
+                            "body": html,
+                            "fetched_at": "2026-12-01T00:00:00+00:00",
+                        },
+                    }
+                )
+            store_articles(archive, records)
+    finally:
+        archive.close()
+
+
+def export_peak_mb(db: Path, tmp_path: Path, *args: str) -> float:
+    peak_file = tmp_path / "peak.txt"
+    command = [sys.executable, "-m", "crawler.cli", *args, "--db", str(db)]
+    done = subprocess.run(
+        measured(command, peak_file), capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return peak_kib(peak_file) / 1024
+
+
+@pytest.mark.slow
+def test_export_memory_does_not_grow_with_the_archive(tmp_path):
+    """Rows stream: exporting 39 MiB of article text peaks where 2 MiB does."""
+    db = tmp_path / "archive.db"
+    store_generated_articles(db, "small", 20, body_kib=100)
+    store_generated_articles(db, "large", 400, body_kib=100)
+    peaks = {}
+    for site in ("small", "large"):
+        for fmt in ("jsonl", "csv", "jsonld"):
+            out = tmp_path / f"{site}.{fmt}"
+            peaks[site, fmt] = export_peak_mb(
+                db, tmp_path, "export", "--format", fmt, "--site", site, str(out)
+            )
+        warc = tmp_path / f"{site}.warc.gz"
+        peaks[site, "warc"] = export_peak_mb(db, tmp_path, "export-warc", "--site", site, str(warc))
+    assert (tmp_path / "large.jsonl").stat().st_size > 38 * 1024 * 1024
+    print({f"{site} {fmt}": f"{mb:.0f} MB" for (site, fmt), mb in peaks.items()})
+    for fmt in ("jsonl", "csv", "jsonld", "warc"):
+        assert peaks["large", fmt] - peaks["small", fmt] < 12, (fmt, peaks)

@@ -105,9 +105,12 @@ def _batched(
     """``sql``'s rows, ``BATCH_ROWS`` per query, each query starting after the last id."""
     after = 0
     while True:
-        rows = conn.execute(sql, {**params, "after": after, "limit": BATCH_ROWS}).fetchall()
-        for row in rows:
+        # Row by row from the cursor, not fetchall(): with long bodies a batch of rows held at
+        # once is tens of MB. The statement (and its snapshot) ends with the batch.
+        count = 0
+        for row in conn.execute(sql, {**params, "after": after, "limit": BATCH_ROWS}):
+            count += 1
+            after = row["id"]
             yield dict(row)
-        if len(rows) < BATCH_ROWS:
+        if count < BATCH_ROWS:
             return
-        after = rows[-1]["id"]
