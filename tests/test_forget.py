@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.archive import open_archive
+from crawler.archive import open_archive, store_articles
 from crawler.archive.lock import run_lock
 from crawler.archive.takedowns import article_tables
 from crawler.datasette import build_datasette
@@ -252,3 +252,54 @@ def test_a_missing_archive_is_not_created(tmp_path):
     assert result.returncode == 1
     assert result.stderr == f"Error: {tmp_path / 'none.db'}: no archive there\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reader_holding_a_snapshot_is_reported_not_waited_for(archive_copy):
+    url = rows(archive_copy, "select url from articles where id = 7")[0]["url"]
+    reader = sqlite3.connect(archive_copy, isolation_level=None)
+    reader.execute("begin")
+    assert reader.execute("select count(*) from articles").fetchone() == (21,)
+    result = forget(archive_copy, url)
+    # The reader still sees its snapshot, article included; the -wal file holds those pages.
+    assert reader.execute("select count(*) from articles").fetchone() == (21,)
+    reader.execute("commit")
+    reader.close()
+    assert result.returncode == 0, result.stderr
+    assert "a reader holds an older snapshot" in result.stderr
+    assert rows(archive_copy, "select count(*) as n from articles") == [{"n": 20}]
+
+
+def test_the_store_refuses_a_record_known_by_a_taken_down_alias(archive_copy):
+    article = rows(archive_copy, "select * from articles where id = 8")[0]
+    page = rows(archive_copy, "select * from pages where article_id = 8")[0]
+    assert forget(archive_copy, article["url"]).returncode == 0
+    record = {
+        **{name: article[name] for name in ("site", "title", "body", "content_hash")},
+        "url": "http://127.0.0.2/moved/elsewhere.html",  # a new URL, its old one an alias
+        "aliases": [article["url"] + "?utm_medium=social"],
+        "page": {
+            "url": "http://127.0.0.2/moved/elsewhere.html",
+            "status": 200,
+            "headers": {},
+            "body": b"<html></html>",
+            "fetched_at": page["fetched_at"],
+        },
+    }
+    archive = open_archive(archive_copy)
+    try:
+        (outcome,) = store_articles(archive, [record])
+    finally:
+        archive.close()
+    assert (outcome.outcome, outcome.article_id) == ("forgotten", 0)
+    assert rows(archive_copy, "select count(*) as n from articles") == [{"n": 20}]
+    assert rows(archive_copy, "select count(*) as n from pages where url like '%moved%'") == [
+        {"n": 0}
+    ]
+    # The control: the same record with no taken-down alias is stored.
+    record["aliases"] = []
+    archive = open_archive(archive_copy)
+    try:
+        (outcome,) = store_articles(archive, [record])
+    finally:
+        archive.close()
+    assert outcome.outcome == "new"
