@@ -39,6 +39,8 @@ def forget(url: str, reason: str, db_path: Path) -> None:
     with archive_run(db_path):
         try:
             db = open_archive(db_path)
+        except ArchiveLocked as error:  # a writer outside the run lock (a migration)
+            fail(EXIT_LOCKED, str(error))
         except ArchiveError as error:
             fail(EXIT_FAILED, str(error))
         try:
