@@ -303,3 +303,16 @@ def test_the_store_refuses_a_record_known_by_a_taken_down_alias(archive_copy):
     finally:
         archive.close()
     assert outcome.outcome == "new"
+
+
+def test_another_articles_revision_naming_its_page_keeps_its_text(archive_copy):
+    (page,) = rows(archive_copy, "select id, url from pages where article_id = 9")
+    with sqlite3.connect(archive_copy) as conn:  # the same body was fetched for article 10
+        conn.execute("update revisions set page_id = ? where article_id = 10", [page["id"]])
+    result = forget(archive_copy, page["url"])
+    assert result.returncode == 0, result.stderr
+    (revision,) = rows(archive_copy, "select * from revisions where article_id = 10")
+    assert revision["page_id"] is None
+    assert revision["body"]
+    assert rows(archive_copy, "select * from pages where id = ?", page["id"]) == []
+    assert rows(archive_copy, "pragma foreign_key_check") == []

@@ -87,6 +87,13 @@ def forget_article(
             article_id = _find_article(db, url)
             hashes = tuple(sorted({url_hash(known) for known in _known_urls(db, article_id, url)}))
             moved = _repoint_duplicates(db, article_id)
+            # Another article's revision may name one of its pages (the same body fetched for
+            # both): that revision keeps its text and loses only the link to the raw page.
+            db.execute(
+                "UPDATE revisions SET page_id = NULL WHERE article_id != :id "
+                "AND page_id IN (SELECT id FROM pages WHERE article_id = :id)",
+                {"id": article_id},
+            )
             rows = {
                 table: db.execute(
                     f"DELETE FROM [{table}] WHERE article_id = ?",  # noqa: S608

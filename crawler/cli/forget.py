@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 import click
@@ -49,6 +50,8 @@ def forget(url: str, reason: str, db_path: Path) -> None:
             fail(EXIT_FAILED, str(error))
         except ArchiveLocked as error:
             fail(EXIT_LOCKED, str(error))
+        except sqlite3.Error as error:  # rolled back whole: nothing was removed
+            fail(EXIT_FAILED, f"{db_path}: cannot forget {url}: {error}; nothing was removed")
         finally:
             db.close()
     deleted = ", ".join(f"{rows} {table}" for table, rows in sorted(done.rows.items()) if rows)
