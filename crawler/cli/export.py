@@ -44,7 +44,7 @@ FORMATS = {"jsonl": write_jsonl, "csv": write_csv, "jsonld": write_jsonld}
 )
 @DB_OPTION
 def export(out: str, fmt: str, site: str | None, since: str | None, db_path: Path) -> None:
-    """Write one record per article (its latest content) to OUT, or to stdout for -.
+    """Write one record per article (its latest content) to OUT (- for stdout).
 
     JSON columns (authors, tags, lead_image, field_sources) stay JSON in jsonl and jsonld and
     are JSON text in CSV cells; duplicate_of, gone_at and version are kept. OUT is written
