@@ -49,6 +49,7 @@ class SiteReport:
     not_due: int = 0  # known articles listed but not due for a check: not fetched
     handed_off: int = 0  # a distributed worker's articles and checks, sent to the writer
     gone: int = 0
+    forgotten: int = 0  # taken down with `newsarchive forget`: not fetched, or not stored
     skipped: int = 0
     dropped: int = 0
     errors: int = 0
@@ -74,6 +75,8 @@ class SiteReport:
             handed_off=int(stats.get("archive/articles/handed_off", 0))
             + int(stats.get("archive/revisit/handed_off", 0)),
             gone=int(stats.get("archive/articles/gone", 0)),
+            forgotten=int(stats.get("archive/articles/forgotten", 0))
+            + int(stats.get("archive/forgotten/not_fetched", 0)),
             skipped=total(stats, "archive/skipped/"),
             dropped=total(stats, "archive/dropped/"),
             errors=total(stats, "archive/errors/"),
@@ -147,6 +150,7 @@ class RunReport:
             f"{r.site}: {what}"
             + (f"{r.not_due} not due, " if r.not_due else "")
             + (f"{r.gone} gone, " if r.gone else "")
+            + (f"{r.forgotten} refused as taken down, " if r.forgotten else "")
             + f"{r.skipped} skipped as non-articles, {r.dropped} dropped, {r.errors} errors"
             + (f" ({r.problem})" if r.problem else "")
             + "".join(f" ({line})" for line in r.blocked)

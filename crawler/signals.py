@@ -7,8 +7,9 @@ from __future__ import annotations
 article_stored = object()
 
 # Sent by the store stage once the archive is open, before the first request: handlers get
-# ``site`` (the slug) and ``plan`` (crawler.archive.reads.revisit_plan rows). The news spider
-# learns from it which known articles are due, without reading the archive itself.
+# ``site`` (the slug) and ``plan`` (crawler.archive.reads.revisit_plan rows), and
+# ``taken_down`` (the URL hashes of ``newsarchive forget``). The news spider learns from it which
+# known articles are due, and which URLs not to fetch, without reading the archive itself.
 revisit_plan = object()
 
 # Sent by the news spider when a revisit brings no new content: handlers get ``check``, a

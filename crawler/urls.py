@@ -11,6 +11,7 @@ Other query parameters are kept, repeated ones included: they may well select an
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlparse
 
 from w3lib.url import url_query_cleaner
@@ -54,6 +55,11 @@ def identity_url(url: str) -> str:
         keep_fragments=False,
     )
     return str(cleaned)
+
+
+def url_hash(url: str) -> str:
+    """The SHA-256 hex of the URL in identity form: how a takedown names a URL it forgot."""
+    return hashlib.sha256(identity_url(url).encode("utf-8")).hexdigest()
 
 
 def host_of(url: str) -> str:

@@ -30,12 +30,13 @@ from crawler.archive import (
     start_crawl,
 )
 from crawler.archive.reads import revisit_plan
-from crawler.archive.writes import store_articles
+from crawler.archive.takedowns import taken_down_hashes
+from crawler.archive.writes import FORGOTTEN, store_articles
 from crawler.clock import now_iso
 from crawler.items import ARTICLE_COLUMNS
 from crawler.revisit import DEFAULT_POLICY
 from crawler.stat_counts import total
-from crawler.urls import identity_url
+from crawler.urls import identity_url, url_hash
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -84,6 +85,7 @@ class StoreArticlePipeline:
         self.pending_checks: list[dict[str, Any]] = []
         self.oldest_pending = 0.0
         self.failed: str | None = None
+        self.refused: set[str] = set()  # URL hashes of taken-down articles met in this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -119,6 +121,7 @@ class StoreArticlePipeline:
                 signals.revisit_plan,
                 site=site,
                 plan=revisit_plan(self.db, site=site, now=now_iso()),
+                taken_down=taken_down_hashes(self.db),
             )
         except ArchiveError as error:
             self._stats().set_value("archive/problem", str(error))
@@ -178,9 +181,24 @@ class StoreArticlePipeline:
             stats.inc_value(f"archive/revisit/{outcome.outcome}")
         for item, outcome in zip(batch, outcomes, strict=False):
             adapter = ItemAdapter(item)
-            adapter["id"], adapter["version"] = outcome.article_id, outcome.version
             stats.inc_value(f"archive/articles/{outcome.outcome}")
+            if outcome.outcome == FORGOTTEN:
+                self._refused(item, outcome.url)
+                continue
+            adapter["id"], adapter["version"] = outcome.article_id, outcome.version
             self.crawler.signals.send_catch_log(signals.article_stored, outcome=outcome, item=item)
+
+    def _refused(self, item: Any, url: str) -> None:
+        """A taken-down article met again: logged once per URL hash, never by its URL."""
+        digest = url_hash(url)
+        if digest not in self.refused:
+            self.refused.add(digest)
+            logger.info("Not archived: taken down with newsarchive forget (URL hash %s)", digest)
+        page = ItemAdapter(item).get("page")
+        requested = getattr(page, "requested_url", None) or url
+        failures = getattr(self.crawler.spider, "failures", None)
+        if isinstance(failures, dict):  # `newsarchive archive URL` names the reason
+            failures[requested] = "taken down with newsarchive forget: not archived"
 
     def _fail(self, reason: str, error: Exception, lost: int) -> None:
         self.failed = reason

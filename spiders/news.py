@@ -31,7 +31,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler import failures, signals
 from crawler.clock import now_iso
 from crawler.sites import Site, SitesError, load_sites
-from crawler.urls import identity_url
+from crawler.urls import identity_url, url_hash
 from spiders.listings import (
     EPOCH,
     header_text,
@@ -78,6 +78,9 @@ class NewsSpider(scrapy.Spider):
         self.not_due: set[int] = set()
         self.revisited: set[int] = set()
         self.seeded_elsewhere = False  # True in a distributed crawl (crawler.distributed)
+        # URL hashes taken down with `newsarchive forget`, and those met (and not fetched).
+        self.taken_down: frozenset[str] = frozenset()
+        self.not_fetched: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -101,10 +104,28 @@ class NewsSpider(scrapy.Spider):
             crawler.signals.connect(spider.check_unlisted, signal=scrapy_signals.spider_idle)
         return spider
 
-    def take_plan(self, site: str, plan: list[dict[str, Any]]) -> None:
+    def take_plan(
+        self, site: str, plan: list[dict[str, Any]], taken_down: frozenset[str] = frozenset()
+    ) -> None:
         """The archive's revisit plan for this site (sent by the store stage on opening)."""
         if site == self.site.slug:
             self.known = {row["known_url"]: row for row in plan}
+            self.taken_down = taken_down
+
+    def _is_taken_down(self, url: str) -> bool:
+        """Whether ``url`` was forgotten: not fetched, counted once (the store would refuse it)."""
+        if not self.taken_down:
+            return False
+        digest = url_hash(url)
+        if digest not in self.taken_down:
+            return False
+        if digest not in self.not_fetched:
+            self.not_fetched.add(digest)
+            self._count("archive/forgotten/not_fetched")
+            self.logger.info(
+                "Not fetched: taken down with newsarchive forget (URL hash %s)", digest
+            )
+        return True
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.problem:
@@ -222,7 +243,7 @@ class NewsSpider(scrapy.Spider):
         a feed entry is the site saying "this is a story".
         """
         url = identity_url(url)
-        if self.site.may_visit(url):
+        if self.site.may_visit(url) and not self._is_taken_down(url):
             kept = {key: value for key, value in hints.items() if value}
             known = self.known.get(url)
             if known is not None:
@@ -333,7 +354,11 @@ class NewsSpider(scrapy.Spider):
     def _follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         for href in response.xpath(LINK_XPATH).getall():
             url = identity_url(response.urljoin(href.strip()))
-            if urlparse(url).scheme in ("http", "https") and self.site.may_visit(url):
+            if (
+                urlparse(url).scheme in ("http", "https")
+                and self.site.may_visit(url)
+                and not self._is_taken_down(url)
+            ):
                 known = self.known.get(url)
                 if known is not None:
                     yield from self._known_article(known, {})

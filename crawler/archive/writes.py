@@ -20,6 +20,7 @@ from crawler.archive.changes import change_columns
 from crawler.archive.clusters import update_clusters
 from crawler.archive.connection import write_transaction
 from crawler.archive.schema import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS
+from crawler.archive.takedowns import taken_down
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -50,11 +51,16 @@ REVISION_COLUMNS = (
 
 # What a conditional or gone check found, and what it records.
 CHECK_OUTCOMES = ("unchanged", "gone")
+# A record any of whose URLs was taken down (``newsarchive forget``): refused, nothing written.
+FORGOTTEN = "forgotten"
 
 
 @dataclass(frozen=True)
 class StoreOutcome:
-    """What storing one article did: ``new``, ``changed``, ``unchanged`` (or ``gone``)."""
+    """What storing one article did: ``new``, ``changed``, ``unchanged`` (or ``gone``).
+
+    ``forgotten``: refused, its URL was taken down; ``article_id`` and ``version`` are 0.
+    """
 
     url: str
     article_id: int
@@ -95,6 +101,8 @@ def _store_one(
     fetched_at = page["fetched_at"]
     columns = {name: _column_value(name, record.get(name)) for name in CONTENT_COLUMNS}
     aliases = _unique([record["url"], record.get("canonical_url"), *record.get("aliases", ())])
+    if taken_down(db, [*aliases, page["url"]]):
+        return StoreOutcome(url=columns["url"], article_id=0, outcome=FORGOTTEN, version=0)
 
     existing = _find_article(db, aliases)
     if existing is None:

@@ -12,7 +12,10 @@ from crawler.cli.backup import backup
 from crawler.cli.common import settings_for
 from crawler.cli.crawling import archive, crawl, crawl_sites
 from crawler.cli.distributed import ingest
+from crawler.cli.export import export
+from crawler.cli.export_warc import export_warc
 from crawler.cli.extract import extract
+from crawler.cli.forget import forget
 from crawler.cli.history import history
 from crawler.cli.serve import serve
 from crawler.cli.stats import stats
@@ -26,5 +29,18 @@ def cli() -> None:
     """Crawl news sites into a clean, searchable, versioned SQLite archive."""
 
 
-for command in (crawl, archive, ingest, add_site, extract, serve, stats, backup, history):
+for command in (
+    crawl,
+    archive,
+    ingest,
+    add_site,
+    extract,
+    serve,
+    stats,
+    backup,
+    history,
+    export,
+    export_warc,
+    forget,
+):
     cli.add_command(command)

@@ -175,6 +175,11 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "(newsletter prompts, theme lines) and are removed from bodies: "
                         "blocks lists them, state holds the counts they were learned from.",
                     },
+                    "takedowns": {
+                        "description": "Articles removed with newsarchive forget: the SHA-256 "
+                        "of each URL they were known by (never the URL), when, and why. "
+                        "Crawls do not archive them again.",
+                    },
                 },
                 "queries": {
                     "search": {
