@@ -352,3 +352,23 @@ def test_an_article_without_a_schedule_row_is_due(archive_path):
     (row,) = revisit_plan(db, site="news", now="2000-01-01T00:00:00+00:00")
     assert row["due"]
     assert row["etag"] is None
+
+
+def test_cleaning_a_stored_body_signs_it_again_for_near_duplicates(archive_path):
+    db = open_archive(archive_path)
+    story = " ".join(f"The council met on day {n} to debate the harbor bridge." for n in range(12))
+    (stored,) = store_articles(
+        db, [record(body=story + "\n\nSign up for our newsletter.", content_hash="old")]
+    )
+    signed = "select content_hash from article_signatures where article_id = ?"
+    assert db.execute(signed, [stored.article_id]).fetchone() == ("old",)
+    update = BodyUpdate(
+        article_id=stored.article_id,
+        old_hash="old",
+        body=story,
+        word_count=len(story.split()),
+        content_hash="new",
+        field_sources={},
+    )
+    save_site_template(db, "news", state={}, blocks=[], updated_at="2026-11-01", updates=[update])
+    assert db.execute(signed, [stored.article_id]).fetchone() == ("new",)

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from crawler.archive.clusters import update_clusters
 from crawler.archive.connection import write_transaction
 
 if TYPE_CHECKING:
@@ -96,9 +97,10 @@ def save_site_template(
     """Save a site's learner and clean the given bodies, in one ``BEGIN IMMEDIATE`` transaction.
 
     Each update rewrites the article's body, word count, hash and field sources (the FTS
-    triggers follow), and the revision that holds the article's current content, so the
-    archive keeps no copy of the template in that version. An article whose hash moved on
-    since it was read is left alone. Returns how many articles were cleaned.
+    triggers follow, and the body's near-duplicate signature is made again), and the revision
+    that holds the article's current content, so the archive keeps no copy of the template in
+    that version. An article whose hash moved on since it was read is left alone. Returns how
+    many articles were cleaned.
     """
     cleaned = 0
     with write_transaction(db):
@@ -147,6 +149,7 @@ def save_site_template(
                     update.article_id,
                 ],
             )
+            update_clusters(db, update.article_id)  # the cleaned body is signed anew
     return cleaned
 
 
