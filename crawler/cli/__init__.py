@@ -13,6 +13,7 @@ from crawler.cli.common import settings_for
 from crawler.cli.crawling import archive, crawl, crawl_sites
 from crawler.cli.distributed import ingest
 from crawler.cli.extract import extract
+from crawler.cli.reextract import reextract
 from crawler.cli.serve import serve
 from crawler.cli.stats import stats
 
@@ -25,5 +26,5 @@ def cli() -> None:
     """Crawl news sites into a clean, searchable, versioned SQLite archive."""
 
 
-for command in (crawl, archive, ingest, add_site, extract, serve, stats, backup):
+for command in (crawl, archive, ingest, add_site, extract, serve, stats, backup, reextract):
     cli.add_command(command)
