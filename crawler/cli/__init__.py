@@ -13,6 +13,7 @@ from crawler.cli.common import settings_for
 from crawler.cli.crawling import archive, crawl, crawl_sites
 from crawler.cli.distributed import ingest
 from crawler.cli.extract import extract
+from crawler.cli.import_warc import import_warc
 from crawler.cli.reextract import reextract
 from crawler.cli.serve import serve
 from crawler.cli.stats import stats
@@ -26,5 +27,16 @@ def cli() -> None:
     """Crawl news sites into a clean, searchable, versioned SQLite archive."""
 
 
-for command in (crawl, archive, ingest, add_site, extract, serve, stats, backup, reextract):
+for command in (
+    crawl,
+    archive,
+    ingest,
+    add_site,
+    extract,
+    serve,
+    stats,
+    backup,
+    reextract,
+    import_warc,
+):
     cli.add_command(command)

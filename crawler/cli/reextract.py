@@ -77,12 +77,7 @@ def reextract(
             fail(EXIT_USAGE, str(error))
     if not db_path.is_file():
         fail(EXIT_FAILED, f"{db_path}: no archive there yet (run newsarchive crawl first)")
-    sites = load_sites_or_exit(sites_path) if sites_path.exists() else {}
-    settings = settings_for(db_path, sites_path, overrides, verbose)
-    use_stored_responses(settings)
-    if progress is None:  # Scrapy's log (-v) shares stderr: a redrawn table would garble it
-        progress = sys.stderr.isatty() and not verbose
-    settings.set("ARCHIVE_PROGRESS", progress, priority="cmdline")
+    sites, settings = stored_run(db_path, sites_path, overrides, verbose, progress)
     with archive_run(db_path):
         db = open_archive(db_path)
         try:
@@ -113,17 +108,27 @@ def reextract(
     sys.exit(code)
 
 
-def echo_summary(report: Any, pages: int) -> None:
-    """The summary line on stdout; each dropped page and any problem on stderr."""
+def stored_run(
+    db_path: Path,
+    sites_path: Path,
+    overrides: tuple[str, ...],
+    verbose: bool,
+    progress: bool | None,
+) -> tuple[dict[str, Any], Any]:
+    """The sites (the sites file is optional) and settings of a run over stored pages."""
+    sites = load_sites_or_exit(sites_path) if sites_path.exists() else {}
+    settings = settings_for(db_path, sites_path, overrides, verbose)
+    use_stored_responses(settings)
+    if progress is None:  # Scrapy's log (-v) shares stderr: a redrawn table would garble it
+        progress = sys.stderr.isatty() and not verbose
+    settings.set("ARCHIVE_PROGRESS", progress, priority="cmdline")
+    return sites, settings
+
+
+def echo_problems(report: Any) -> None:
+    """Each page a stage dropped, and what stopped the run early, on stderr."""
     site = report.sites[0]
     spider: Any = report.spiders[0] if report.spiders else None
-    click.echo(
-        f"reextract: {pages} pages, {site.changed} changed, {site.unchanged} unchanged, "
-        f"{site.dropped + site.skipped} dropped"
-        + (f", {site.new} new" if site.new else "")
-        + (f", {site.errors} errors" if site.errors else "")
-        + f"; seconds: {report.seconds:.1f}"
-    )
     for line in getattr(spider, "dropped", []):
         click.echo(f"dropped {line}", err=True)
     if site.problem:
@@ -134,3 +139,16 @@ def echo_summary(report: Any, pages: int) -> None:
             "run it again to finish",
             err=True,
         )
+
+
+def echo_summary(report: Any, pages: int) -> None:
+    """The summary line on stdout; each dropped page and any problem on stderr."""
+    site = report.sites[0]
+    click.echo(
+        f"reextract: {pages} pages, {site.changed} changed, {site.unchanged} unchanged, "
+        f"{site.dropped + site.skipped} dropped"
+        + (f", {site.new} new" if site.new else "")
+        + (f", {site.errors} errors" if site.errors else "")
+        + f"; seconds: {report.seconds:.1f}"
+    )
+    echo_problems(report)
