@@ -72,7 +72,8 @@ class WarcPages:
     """Iterate over the importable pages of a WARC, counting what is passed over and why.
 
     ``skipped`` counts records by reason (``request``, ``revisit``, ``warcinfo``,
-    ``status 404``, ``not html``, ...); ``records`` counts every record read; ``damage`` is a
+    ``status 404``, ``not html``, ...); ``records`` counts every record read, ``pages`` those
+    handed on; ``damage`` is a
     one-line description of where the file is damaged, or ``None``.
     """
 
@@ -83,6 +84,7 @@ class WarcPages:
         self.sites = sites
         self.max_size = max_size
         self.records = 0
+        self.pages = 0  # HTML pages answered 200, handed on
         self.skipped: Counter[str] = Counter()
         self.hosts: Counter[str] = Counter()  # pages of hosts no configured site holds
         self.damage: str | None = None
@@ -107,6 +109,7 @@ class WarcPages:
                         self.damage = f"record at byte {offset} is cut short"
                         return
                     if page is not None:
+                        self.pages += 1
                         yield page
             except READ_ERRORS as error:
                 self.damage = f"unreadable after byte {offset}: {_first_line(error)}"

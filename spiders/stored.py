@@ -1,10 +1,11 @@
-"""The ``stored`` spider: pages fetched earlier, through the same callback and pipelines as a crawl.
+"""Spiders over pages fetched earlier, through the same callback and pipelines as a crawl.
 
-``newsarchive reextract`` hands it the archive's own pages, ``newsarchive import-warc`` the
-pages of a WARC; each becomes a request that ``StoredResponsesMiddleware`` answers with the
-stored bytes, so the item is made by ``article_item`` exactly as in a crawl, and the stages
-(extraction, normalize, validate, dedupe, store) run as they always do. The item keeps the
-page's own fetch time, not the time of this run.
+``newsarchive reextract`` hands ``ReextractSpider`` the archive's own pages,
+``newsarchive import-warc`` hands ``WarcImportSpider`` the pages of a WARC. Each page becomes
+a request that ``StoredResponsesMiddleware`` answers with the stored bytes, so the item is
+made by ``article_item`` exactly as in a crawl, and the stages (extraction, normalize,
+validate, dedupe, store) run as they always do. The item keeps the page's own fetch time, not
+the time of this run.
 
 ``judge`` decides whether the article test of a crawl (``article_verdict``) applies. A WARC
 holds every page of a site, home and tag pages included, so an import judges. A re-extraction
@@ -41,24 +42,21 @@ if TYPE_CHECKING:
 class StoredPagesSpider(scrapy.Spider):
     name = "stored"
 
+    judge = False  # apply the article test of a crawl (module docstring)
+    revision_reason = "crawl"  # read by the store stage: why versions are written
+
     def __init__(
         self,
         pages: Iterable[StoredResponse] = (),
         sites: dict[str, Site] | None = None,
-        *,
-        judge: bool = False,
-        revision_reason: str = "reextract",
-        archive_command: str = "reextract",
         archive_label: str = "(all)",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.pages = pages
         self.sites = sites or {}
-        self.judge = judge
-        # Read by the store stage: why versions are written, and the run's row in `crawls`.
-        self.revision_reason = revision_reason
-        self.archive_command = archive_command
+        # Read by the store stage: the run's row in `crawls` (command, site).
+        self.archive_command = self.name
         self.archive_label = archive_label
         self.dropped: list[str] = []  # "<reason>: <url>" of each page a stage dropped
 
@@ -104,3 +102,18 @@ class StoredPagesSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
+
+
+class ReextractSpider(StoredPagesSpider):
+    """The archive's stored pages, read again (``newsarchive reextract``)."""
+
+    name = "reextract"
+    revision_reason = "reextract"
+
+
+class WarcImportSpider(StoredPagesSpider):
+    """The pages of a WARC made elsewhere (``newsarchive import-warc``)."""
+
+    name = "import-warc"
+    judge = True
+    revision_reason = "import"

@@ -48,7 +48,7 @@ def import_warc(
 
     Example: newsarchive import-warc capture.warc.gz --sites sites.toml --db archive.db
     """
-    from spiders.stored import StoredPagesSpider
+    from spiders.stored import WarcImportSpider
 
     try:
         check_warc(warc)
@@ -59,13 +59,10 @@ def import_warc(
     spider_args: dict[str, Any] = {
         "pages": pages,
         "sites": sites,
-        "judge": True,
-        "revision_reason": "import",
-        "archive_command": "import-warc",
         "archive_label": warc.name,
     }
     with archive_run(db_path):
-        report = run_spiders([(StoredPagesSpider, spider_args)], settings)
+        report = run_spiders([(WarcImportSpider, spider_args)], settings)
     code = report.exit_code
     if pages.damage is not None and code != EXIT_FAILED:
         code = EXIT_PARTLY
@@ -79,11 +76,11 @@ def echo_summary(report: Any, pages: WarcPages, warc: Path) -> None:
     site = report.sites[0]
     passed_over = ", ".join(f"{count} {kind}" for kind, count in sorted(pages.skipped.items()))
     click.echo(
-        f"import-warc: {pages.records} records; articles: {site.new} new, {site.changed} "
-        f"changed, {site.unchanged} unchanged; {site.skipped} pages skipped as non-articles, "
-        f"{site.dropped} dropped"
+        f"import-warc: {pages.records} records, {pages.pages} pages; articles: {site.new} new, "
+        f"{site.changed} changed, {site.unchanged} unchanged; {site.skipped} skipped as "
+        f"non-articles, {site.dropped} dropped"
         + (f", {site.errors} errors" if site.errors else "")
-        + (f"; records skipped: {passed_over}" if passed_over else "")
+        + (f"; records passed over: {passed_over}" if passed_over else "")
     )
     for host, count in sorted(pages.hosts.items()):
         click.echo(

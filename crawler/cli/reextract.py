@@ -67,7 +67,7 @@ def reextract(
 
     Example: newsarchive reextract --site harbor --since 2026-11-01 --db archive.db
     """
-    from spiders.stored import StoredPagesSpider
+    from spiders.stored import ReextractSpider
 
     since_at = None
     if since is not None:
@@ -101,7 +101,7 @@ def reextract(
             "sites": sites,
             "archive_label": site_slug or "(all)",
         }
-        report = run_spiders([(StoredPagesSpider, spider_args)], settings)
+        report = run_spiders([(ReextractSpider, spider_args)], settings)
     code = report.exit_code
     echo_summary(report, len(refs))
     record_outcome(db_path, report, code)
