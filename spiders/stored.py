@@ -50,10 +50,12 @@ class StoredPagesSpider(scrapy.Spider):
         pages: Iterable[StoredResponse] = (),
         sites: dict[str, Site] | None = None,
         archive_label: str = "(all)",
+        expected_pages: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.pages = pages
+        self.expected_pages = expected_pages  # how many ``pages`` holds, when known
         self.sites = sites or {}
         # Read by the store stage: the run's row in `crawls` (command, site).
         self.archive_command = self.name

@@ -9,7 +9,11 @@ changed as revisions with reason ``reextract`` while leaving the fetch bookkeepi
 from __future__ import annotations
 
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -25,6 +29,7 @@ from tests.conftest import (
     run_cli,
     sites_toml,
 )
+from tests.generated_site import generated_site
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -252,3 +257,47 @@ def test_reextract_without_a_sites_file_says_what_it_does(
     assert result.returncode == 0, result.stderr
     assert f"note: blog is not in {absent}: re-extracted without site selectors" in result.stderr
     assert result.stdout.startswith("reextract: 6 pages, 0 changed, 6 unchanged")
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_committed_batches_and_a_rerun_finishes(tmp_path: Path) -> None:
+    site = generated_site(tmp_path, 150, concurrency=8)
+    try:
+        db = tmp_path / "archive.db"
+        crawl = run_cli("crawl", "--sites", str(site.sites_file), "--db", str(db))
+        assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+        with site.sites_file.open("a", encoding="utf-8") as file:
+            file.write('\n[sites.gazette.selectors]\ntitle = "title"\n')
+        site.server.requests.clear()
+        count = "SELECT count(*) FROM revisions WHERE reason = 'reextract'"
+        args = ["--sites", str(site.sites_file), "--db", str(db), "-s", "ARCHIVE_BATCH_SIZE=5"]
+        command = [sys.executable, "-m", "crawler.cli", "reextract", *args]
+        running = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while rows(db, count)[0][0] == 0 and running.poll() is None:
+            assert time.monotonic() < deadline, "no batch committed in 60 s"
+            time.sleep(0.02)
+        running.send_signal(signal.SIGINT)
+        stdout, stderr = running.communicate(timeout=60)
+
+        assert running.returncode == 3, stdout + stderr
+        kept = rows(db, count)[0][0]
+        assert 5 <= kept < 150
+        assert stdout.startswith(f"reextract: 150 pages ({kept} read before the stop), {kept} ")
+        assert "stopped before the end (shutdown)" in stderr
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+        rerun = run_cli("reextract", *args)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert rerun.stdout.startswith(
+            f"reextract: 150 pages, {150 - kept} changed, {kept} unchanged, 0 dropped"
+        )
+        assert rows(
+            db, "SELECT count(DISTINCT article_id) FROM revisions WHERE reason = 'reextract'"
+        ) == [(150,)]
+        assert rows(db, count) == [(150,)]
+        assert site.server.requests == []
+    finally:
+        site.stop()

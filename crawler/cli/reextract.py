@@ -100,6 +100,7 @@ def reextract(
             "pages": stored_responses(db_path, refs),
             "sites": sites,
             "archive_label": site_slug or "(all)",
+            "expected_pages": len(refs),  # for the progress display
         }
         report = run_spiders([(ReextractSpider, spider_args)], settings)
     code = report.exit_code
@@ -144,8 +145,11 @@ def echo_problems(report: Any) -> None:
 def echo_summary(report: Any, pages: int) -> None:
     """The summary line on stdout; each dropped page and any problem on stderr."""
     site = report.sites[0]
+    read = site.new + site.changed + site.unchanged + site.dropped + site.skipped
     click.echo(
-        f"reextract: {pages} pages, {site.changed} changed, {site.unchanged} unchanged, "
+        f"reextract: {pages} pages"
+        + (f" ({read} read before the stop)" if read < pages else "")
+        + f", {site.changed} changed, {site.unchanged} unchanged, "
         f"{site.dropped + site.skipped} dropped"
         + (f", {site.new} new" if site.new else "")
         + (f", {site.errors} errors" if site.errors else "")

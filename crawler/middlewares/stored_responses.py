@@ -54,7 +54,8 @@ def use_stored_responses(settings: Settings) -> None:
     """Make ``settings`` those of a run that reads stored pages (``REPLAY_SETTINGS``)."""
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     middlewares[f"{__name__}.StoredResponsesMiddleware"] = 50  # before robots.txt (100)
-    settings.setdict({**REPLAY_SETTINGS, "DOWNLOADER_MIDDLEWARES": middlewares}, "cmdline")
+    # Above the project's settings, below -s: the user may still set a limit of their own.
+    settings.setdict({**REPLAY_SETTINGS, "DOWNLOADER_MIDDLEWARES": middlewares}, "spider")
 
 
 @dataclass(frozen=True)
