@@ -8,7 +8,9 @@ empty archive, its articles must be the articles a crawl of the same sites store
 from __future__ import annotations
 
 import io
+import shutil
 import sqlite3
+import subprocess
 import urllib.request
 from typing import TYPE_CHECKING
 
@@ -188,3 +190,34 @@ def test_import_of_a_truncated_warc_keeps_what_was_read(
     stored = rows(db, "SELECT count(*) FROM articles")[0][0]
     assert 0 < stored < 14
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+@pytest.mark.skipif(shutil.which("wget") is None, reason="wget is not installed")
+def test_import_of_a_wget_capture_matches_the_crawl(
+    fixture_sites: FixtureSites, tmp_path: Path
+) -> None:
+    """A WARC written by another tool: ``wget --warc-file`` following the paper's links."""
+    paper = fixture_sites.servers["paper"]
+    capture = tmp_path / "wget"
+    capture.mkdir()
+    mirror = ("-q", "-r", "-l", "2", "--no-parent", "-e", "robots=off", "--warc-file=paper")
+    wget = subprocess.run(
+        ["wget", *mirror, paper.url("/")],
+        cwd=capture,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (capture / "paper.warc.gz").exists(), wget.stderr
+    crawled = tmp_path / "crawled.db"
+    crawl_fixture_sites(fixture_sites, crawled, "paper")
+    imported = tmp_path / "imported.db"
+
+    result = import_warc(capture / "paper.warc.gz", imported, fixture_sites.sites_file)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "request" in result.stdout.split("records passed over:")[1]
+    from_wget, from_crawl = articles(imported), articles(crawled)
+    assert len(from_wget) >= 5
+    assert {url: from_crawl.get(url) for url in from_wget} == from_wget
