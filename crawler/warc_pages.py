@@ -73,8 +73,7 @@ class WarcPages:
 
     ``skipped`` counts records by reason (``request``, ``revisit``, ``warcinfo``,
     ``status 404``, ``not html``, ...); ``records`` counts every record read, ``pages`` those
-    handed on; ``damage`` is a
-    one-line description of where the file is damaged, or ``None``.
+    handed on; ``damage`` says in one line where the file is damaged, or is ``None``.
     """
 
     def __init__(
