@@ -48,7 +48,7 @@ def import_warc(
 
     Example: newsarchive import-warc capture.warc.gz --sites sites.toml --db archive.db
     """
-    from spiders.stored import WarcImportSpider
+    from crawler.stored_spiders import WarcImportSpider
 
     try:
         check_warc(warc)

@@ -67,7 +67,7 @@ def reextract(
 
     Example: newsarchive reextract --site harbor --since 2026-11-01 --db archive.db
     """
-    from spiders.stored import ReextractSpider
+    from crawler.stored_spiders import ReextractSpider
 
     since_at = None
     if since is not None:

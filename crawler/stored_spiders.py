@@ -14,7 +14,9 @@ knew then (a feed listing it), which the archive does not keep; judging again wi
 would drop articles that a crawl keeps.
 
 The pages come from an iterator that is read as Scrapy asks for start requests, so a large
-archive or WARC is never held in memory at once.
+archive or WARC is never held in memory at once. For the same reason these spiders live
+outside ``SPIDER_MODULES``: without pages handed to them in process they do nothing, so
+``scrapy list`` and Scrapyd must not offer them.
 """
 
 from __future__ import annotations
