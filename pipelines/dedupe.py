@@ -4,6 +4,12 @@ The content hash covers what a reader would call the article (headline, standfir
 text), not the page around it, so a new "most read" box does not make a new revision while a
 silent correction does. Whether the article is new, changed or unchanged against the archive
 is decided by the store, inside its write transaction, where no other writer can interleave.
+
+Near-duplicates (one wire story on several sites, each copy lightly edited) are not dropped
+here: each copy is its own article on its own site. They are linked by the archive when it
+stores them (``crawler.archive.clusters``: ``articles.duplicate_of``), because finding them
+needs every article already stored, not only this run's. The identity keys below use the
+canonical URL only once the normalize stage has trusted it (same site, not a listing).
 """
 
 from __future__ import annotations

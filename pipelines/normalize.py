@@ -3,7 +3,11 @@
 Dates become ISO 8601 in UTC (``+00:00``; the page's own string stays in ``*_raw``), authors and
 tags become de-duplicated lists, text is Unicode NFC with collapsed white space and capped
 lengths, the language is a lower-case primary subtag ("en"), and the canonical URL is kept
-only when it points into the same site: a page may not claim another site's identity.
+only when it points into the same site and names an article: a page may not claim another
+site's identity, nor the identity of the site's home page or a section (``names_a_listing``).
+An untrusted canonical URL becomes NULL rather than being kept beside a flag: the column is
+an identity (the store makes it an alias in ``article_urls``), and the raw page keeps what
+the page declared.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ MAX_TITLE_CHARS = 1_000
 MAX_DESCRIPTION_CHARS = 5_000
 MAX_LIST_ENTRIES = 50
 WORD = re.compile(r"\w+")
+# Canonical URLs that name a listing, not an article (names_a_listing).
+HOME_PATH = re.compile(r"/*((index|default|home)\.(html?|php|aspx?))?", re.IGNORECASE)
+LISTING_PATH = re.compile(
+    r"/(category|categories|tag|tags|topic|topics|section|sections|author|authors|archive|"
+    r"archives)(/[^/]+)?/?$|/page/\d+/?$",
+    re.IGNORECASE,
+)
 
 
 def clean_text(value: Any, limit: int | None = None) -> str | None:
@@ -84,9 +95,34 @@ def trusted_canonical(canonical: Any, page_url: str, site: Site | None) -> str |
     if not host or urlparse(absolute).scheme not in ("http", "https"):
         return None
     same_host = host == host_of(page_url)
-    if same_host or (site is not None and site.owns(absolute)):
-        return identity_url(absolute)
-    return None
+    if not same_host and not (site is not None and site.owns(absolute)):
+        return None
+    if names_a_listing(absolute, page_url, site):
+        return None
+    return identity_url(absolute)
+
+
+def names_a_listing(url: str, page_url: str, site: Site | None) -> bool:
+    """True when a canonical URL names the home page, a section or a listing, not an article.
+
+    Broken themes declare the home page (or the section) as every article's canonical URL;
+    trusted, it would make every article of the site one article (``article_urls``). Such a
+    URL is: a path with nothing in it (``/``, ``/index.html``); a path the page's own URL
+    lies under (``/news/`` for ``/news/2026/11/x.html``: a section of the page); a tag,
+    category, author, topic or section page, or a numbered page of a listing; or one of the
+    site's own start URLs, feeds and sitemaps (sites.toml).
+    """
+    path = urlparse(url).path or "/"
+    if HOME_PATH.fullmatch(path) or LISTING_PATH.search(path):
+        return True
+    folder = path if path.endswith("/") else path + "/"
+    page_path = urlparse(page_url).path or "/"
+    if page_path != path and page_path.startswith(folder):
+        return True
+    if site is not None:
+        listings = {identity_url(u) for u in (*site.start_urls, *site.feeds, *site.sitemaps)}
+        return identity_url(url) in listings
+    return False
 
 
 def normalize_record(record: dict[str, Any], site: Site | None = None) -> dict[str, Any]:

@@ -255,7 +255,7 @@ def test_archive_of_schema_1_gains_site_templates_and_schedule(archive_path):
     conn.commit()
     conn.close()
     db = open_archive(archive_path)
-    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 7
     assert {"site_templates", "schedule", "takedowns"} <= set(db.table_names())
     assert {"changed_fields", "change_class", "corrections", "reason"} <= set(
         db.table("revisions").columns_dict

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 import socket
 import sqlite3
 import subprocess
@@ -76,8 +77,18 @@ def test_search_canned_query(crawled_archive):
     rows = response.json()
     assert rows
     assert all("levee" in (row["snippet"] + row["title"]).lower() for row in rows)
-    # Punctuation a reader types must not become FTS syntax errors.
-    assert get(crawled_archive, "/news/search.json?q=%22levee+AND&_shape=array").status_code == 200
+    # Punctuation a reader types must not become FTS syntax errors: an unclosed quote is text,
+    # a trailing AND is dropped.
+    unclosed = get(crawled_archive, "/news/search.json?q=%22levee+AND&_shape=array")
+    assert unclosed.status_code == 200
+    assert [row["id"] for row in unclosed.json()] == [row["id"] for row in rows]
+    # OR is an operator, as typed; headlines link to the archived article.
+    either = get(crawled_archive, "/news/search.json?q=levee+OR+marathon&_shape=array").json()
+    titles = {row["title"] for row in either}
+    assert "Riverton Marathon draws record field despite cold snap" in titles
+    assert {row["id"] for row in rows} < {row["id"] for row in either}
+    page = get(crawled_archive, "/news/search?q=marathon").text
+    assert re.search(r'<a class="search-hit" href="/news/articles/\d+">Riverton Marathon', page)
 
 
 def test_latest_by_site_canned_query(crawled_archive):

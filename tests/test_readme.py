@@ -1,8 +1,11 @@
-"""The README's reliability table names tests that exist, one row per fault of the matrix."""
+"""The README checked against the code: the reliability table names tests that exist, one row
+per fault of the matrix; the Quick start shows what the demo prints."""
 
 from __future__ import annotations
 
 import re
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -28,3 +31,27 @@ def test_every_test_the_reliability_table_names_exists():
 def test_the_reliability_table_has_a_row_for_each_of_the_thirty_faults():
     rows = re.findall(r"^\| (\d+) \|", reliability_section(), re.MULTILINE)
     assert [int(row) for row in rows] == list(range(1, 31))
+
+
+def demo_output_block() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"^```\n(Demo site:.*?)^```$", quick_start, re.MULTILINE | re.DOTALL)
+    assert block, "the Quick start shows the demo's output"
+    return block.group(1)
+
+
+def without_timings(text: str) -> str:
+    return re.sub(r"seconds: \d+(\.\d+)?", "seconds: N", text).strip()
+
+
+@pytest.mark.slow
+def test_the_readme_shows_what_the_demo_prints(tmp_path):
+    """The demo output block is what ``make demo`` prints today, but for its timings."""
+    from tests.test_demo import free_port, run_demo
+
+    port = free_port()
+    result = run_demo(port, "archive.db", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.replace(f"127.0.0.1:{port}", "127.0.0.1:8765")
+    assert without_timings(printed) == without_timings(demo_output_block())

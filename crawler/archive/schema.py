@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from crawler.archive.clusters import add_cluster_tables
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -280,6 +282,9 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _add_crawl_requests_v4,
     _fold_diacritics_in_search_v5,
     _add_revision_classes_and_takedowns_v6,
+    # Syndication clusters: MinHash signatures and LSH band keys of article bodies
+    # (crawler.archive.clusters), built here for the articles already stored.
+    add_cluster_tables,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

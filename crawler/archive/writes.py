@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from crawler.archive.changes import change_columns
+from crawler.archive.clusters import update_clusters
 from crawler.archive.connection import write_transaction
 from crawler.archive.schema import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS
 
@@ -131,8 +133,10 @@ def _store_one(
                 **{name: columns[name] for name in REVISION_COLUMNS},
                 "page_id": page_id,
                 "reason": record.get("revision_reason") or "crawl",
+                **change_columns(db, article_id, columns, first=outcome == "new"),
             }
         )
+        update_clusters(db, article_id)  # new content: re-signed, its cluster re-checked
     for url in aliases:
         db.execute(
             """

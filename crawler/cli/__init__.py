@@ -13,6 +13,7 @@ from crawler.cli.common import settings_for
 from crawler.cli.crawling import archive, crawl, crawl_sites
 from crawler.cli.distributed import ingest
 from crawler.cli.extract import extract
+from crawler.cli.history import history
 from crawler.cli.import_warc import import_warc
 from crawler.cli.reextract import reextract
 from crawler.cli.serve import serve
@@ -36,6 +37,7 @@ for command in (
     serve,
     stats,
     backup,
+    history,
     reextract,
     import_warc,
 ):

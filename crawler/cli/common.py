@@ -17,6 +17,8 @@ from crawler.sites import SitesError, load_sites
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    import sqlite_utils
+
 DB_OPTION = click.option(
     "--db",
     "db_path",
@@ -138,6 +140,16 @@ def archive_run(db_path: Path) -> Iterator[None]:
             yield
     except ArchiveLocked as error:
         fail(EXIT_LOCKED, str(error))
+    except ArchiveError as error:
+        fail(EXIT_FAILED, str(error))
+
+
+def existing_archive(db_path: Path) -> sqlite_utils.Database:
+    """Open an archive that must already exist, for a command that reads it; exit 1 if not."""
+    if not db_path.is_file():
+        fail(EXIT_FAILED, f"{db_path}: no archive there yet (run newsarchive crawl first)")
+    try:
+        return open_archive(db_path)
     except ArchiveError as error:
         fail(EXIT_FAILED, str(error))
 

@@ -6,9 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crawler.archive import ArchiveError, open_archive
-from crawler.cli.common import DB_OPTION, fail, text_table
-from crawler.runner import EXIT_FAILED
+from crawler.cli.common import DB_OPTION, existing_archive, text_table
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -80,12 +78,7 @@ def stats(
     from crawler.archive.reads import site_health, site_totals
     from crawler.clock import now_iso
 
-    if not db_path.is_file():
-        fail(EXIT_FAILED, f"{db_path}: no archive there yet (run newsarchive crawl first)")
-    try:
-        db = open_archive(db_path)
-    except ArchiveError as error:
-        fail(EXIT_FAILED, str(error))
+    db = existing_archive(db_path)
     try:
         columns: tuple[str, ...]
         if health:

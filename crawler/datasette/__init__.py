@@ -15,35 +15,84 @@ from typing import Any
 
 from datasette.app import Datasette
 from datasette.plugins import pm
+from datasette.utils import tilde_encode
 
+from crawler.archive.changes import change_queries
+from crawler.archive.clusters import CLUSTERS_SQL
 from crawler.archive.reads import HEALTH_SQL, SITE_TOTALS_SQL
 
 # Our Datasette plugins, one module per part of the archive they shape. They are registered
 # by ``build_datasette`` rather than through an entry point, so the archive served is the same
 # whether or not the package was reinstalled, and a plain ``datasette`` elsewhere is untouched.
-PLUGIN_MODULES: tuple[str, ...] = ()
+PLUGIN_MODULES: tuple[str, ...] = (
+    "crawler.datasette.article_page",  # the article page, its versions and raw pages
+    "crawler.datasette.search_home",  # search that accepts typed words, highlighted results
+    "crawler.datasette.home",  # the home page: search box, figures, ways in
+    "crawler.datasette.table_articles",  # the articles table readable at 1280 px
+    "crawler.datasette.home_chart",  # articles per day per site, drawn as SVG
+    "crawler.datasette.atom_feeds",  # Atom feeds of changes and corrections, empty ones too
+)
 # Templates that override Datasette's own (index, row, query pages) and the files they use.
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_MOUNT = "newsarchive"  # served at /newsarchive/
 
+# Best matches first: bm25 weighs a match in the headline 10, the standfirst 5, the text 1.
+# search_match() (crawler/datasette/search_home.py) turns what was typed into FTS5 syntax;
+# snippet() marks matched words with U+E000 / U+E001, turned into <mark> after escaping.
 SEARCH_SQL = """
 select
   articles.id,
   articles.title,
   articles.site_name,
   articles.published,
-  snippet(articles_fts, 2, '[', ']', '…', 16) as snippet,
+  snippet(articles_fts, 2, char(57344), char(57345), '…', 24) as snippet,
   articles.url
 from articles_fts
 join articles on articles.id = articles_fts.rowid
-where articles_fts match escape_fts(:q)
-order by rank
-limit 100
+where articles_fts match search_match(:q)
+order by bm25(articles_fts, 10, 5, 1)
+limit {limit}
+""".strip()
+SEARCH_LIMIT = 100  # the search page says "the 100 best" when it is cut there
+SEARCH_SQL = SEARCH_SQL.format(limit=SEARCH_LIMIT)
+
+# Articles edited after they were first archived, the latest change first.
+CHANGED_ARTICLES_SQL = """
+select
+  articles.id,
+  articles.title,
+  articles.site_name,
+  articles.version,
+  max(revisions.fetched_at) as changed_at,
+  articles.published
+from articles
+join revisions on revisions.article_id = articles.id
+where articles.version > 1
+group by articles.id
+order by changed_at desc
+limit 500
+""".strip()
+
+# Articles per site and publication day, over the :days (default 30) up to the newest one.
+# Comparing the ISO text with a date (not substr of it) lets the published index find them.
+ARTICLES_PER_DAY_SQL = """
+select
+  site,
+  substr(published, 1, 10) as day,
+  count(*) as articles
+from articles
+where published >= date(
+    (select max(published) from articles),
+    '-' || (coalesce(cast(nullif(:days, '') as integer), 30) - 1) || ' days'
+  )
+  and duplicate_of is null
+group by day, site
+order by day, site
 """.strip()
 
 LATEST_BY_SITE_SQL = """
-select site, site_name, published, title, url, id
+select published, title, site_name, url, id, site
 from (
   select site, site_name, published, title, url, id,
     row_number() over (partition by site order by published desc, id desc) as n
@@ -57,7 +106,8 @@ order by site, published desc
 ARTICLE_COLUMNS = {
     "id": "The article's identity; it stays when the URL changes (see article_urls)",
     "url": "The URL the article was last fetched at",
-    "canonical_url": "The canonical URL the page declares, kept only when it is on the same site",
+    "canonical_url": "The canonical URL the page declares, kept only when it names an article "
+    "of the same site (not the home page, a section or a listing)",
     "site": "The site's slug in sites.toml",
     "site_name": "The site's display name",
     "title": "Headline",
@@ -80,13 +130,15 @@ ARTICLE_COLUMNS = {
     "first_seen": "When the archive first fetched the article (UTC)",
     "last_seen": "When the archive last fetched it (UTC)",
     "gone_at": "When the article disappeared (404/410 or redirected away)",
-    "duplicate_of": "The article this one near-duplicates (syndication)",
+    "duplicate_of": "The earliest copy of the story this article copies (syndication clusters); "
+    "NULL for the earliest copy and for articles archived once",
     "version": "How many distinct contents the article has had (see revisions)",
 }
 
 
 def metadata_for(database: str) -> dict[str, Any]:
     """Datasette metadata for an archive whose database name is ``database``."""
+    change_sql = change_queries(f"/{tilde_encode(database)}/articles/")
     return {
         "title": "News archive",
         "description": "Articles archived by newsarchive: full text, revisions and raw pages.",
@@ -100,6 +152,7 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "fts_table": "articles_fts",
                         "fts_pk": "id",
                         "facets": ["site", "language", "access", {"array": "authors"}],
+                        "facet_size": 5,  # the rows, not the facet lists, above the fold
                         "label_column": "title",
                     },
                     "article_urls": {
@@ -113,6 +166,10 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "for re-extraction without crawling again.",
                     },
                     "crawls": {"description": "One row per run and site, with its counts."},
+                    # The near-duplicate index (crawler/archive/clusters.py): bytes and band
+                    # keys no reader browses; the clusters query shows what they find.
+                    "article_signatures": {"hidden": True},
+                    "article_bands": {"hidden": True},
                     "site_templates": {
                         "description": "Per site, the paragraphs that repeat across its pages "
                         "(newsletter prompts, theme lines) and are removed from bodies: "
@@ -122,13 +179,38 @@ def metadata_for(database: str) -> dict[str, Any]:
                 "queries": {
                     "search": {
                         "title": "Search articles",
-                        "description": "Full-text search over headline, standfirst and text.",
+                        "description": "Full-text search over headline, standfirst and text, "
+                        "best matches first (bm25, the headline weighted above the text).",
                         "sql": SEARCH_SQL,
+                        "limit": SEARCH_LIMIT,  # read by templates/query.html
+                    },
+                    "changed_articles": {
+                        "title": "Changed articles",
+                        "description": "Articles whose content changed after they were first "
+                        "archived, the latest change first; their versions are in revisions.",
+                        "sql": CHANGED_ARTICLES_SQL,
+                        "hide_sql": True,
+                    },
+                    "articles_per_day": {
+                        "title": "Articles per day by site",
+                        "description": "Articles per site and publication day over the days "
+                        "(default 30) before the newest article; drawn at /DB/-/articles-per-day.",
+                        "sql": ARTICLES_PER_DAY_SQL,
                     },
                     "latest_by_site": {
                         "title": "Latest articles by site",
                         "description": "The ten newest articles of each site.",
                         "sql": LATEST_BY_SITE_SQL,
+                        "hide_sql": True,
+                    },
+                    "clusters": {
+                        "title": "Syndication clusters",
+                        "description": "One row per story archived more than once (the same "
+                        "wire story on several sites, or the same text under several "
+                        "addresses): its earliest copy, the number of copies, their sites, "
+                        "and when the story was first and last seen. Largest first.",
+                        "sql": CLUSTERS_SQL,
+                        "hide_sql": True,
                     },
                     "health": {
                         "title": "Extraction health by site and day",
@@ -139,6 +221,24 @@ def metadata_for(database: str) -> dict[str, Any]:
                         "days (default 14), site (default all), now (ISO 8601; default the "
                         "current time). The same query as `newsarchive stats --health`.",
                         "sql": HEALTH_SQL,
+                        "hide_sql": True,
+                    },
+                    "changes": {
+                        "title": "Substantive changes",
+                        "description": "Revisions that changed an article substantively "
+                        "(new words in a headline, a changed figure, a new paragraph, a "
+                        "correction), newest first. Parameters: days (default 7), now (ISO "
+                        "8601; default the current time). Also as an Atom feed: changes.atom.",
+                        "sql": change_sql["changes"],
+                        "hide_sql": True,
+                    },
+                    "corrections": {
+                        "title": "Corrections and update notices",
+                        "description": "Revisions that brought a correction, clarification or "
+                        "update notice, with its text, newest first. Parameters: days "
+                        "(default 7), now (ISO 8601; default the current time). Also as an "
+                        "Atom feed: corrections.atom.",
+                        "sql": change_sql["corrections"],
                         "hide_sql": True,
                     },
                     "sites": {
