@@ -83,9 +83,11 @@ class SiteProgress:
             self.samples.popleft()
         since, before = self.samples[0]
         rate = f"{(pages - before) / (now - since):.1f}" if now > since else "…"
+        # A run that knows its pages in advance (reextract) shows how far it has come.
+        expected = getattr(self.crawler.spider, "expected_pages", None)
         return [
             counts.site,
-            str(pages),
+            f"{pages}/{expected}" if expected is not None else str(pages),
             str(counts.new),
             str(counts.changed),
             str(counts.unchanged),

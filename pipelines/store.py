@@ -159,9 +159,14 @@ class StoreArticlePipeline:
         checks, self.pending_checks = self.pending_checks, []
         stats = self._stats()
         try:
+            records = [archive_record(item) for item in batch]
+            # Why these versions are written (reextract, import) is the spider's, run-wide.
+            if reason := getattr(self.crawler.spider, "revision_reason", None):
+                for record in records:
+                    record["revision_reason"] = reason
             outcomes = store_articles(
                 self.db,
-                [archive_record(item) for item in batch],
+                records,
                 checks,
                 interval_for=self._policy().interval,
             )
@@ -251,7 +256,11 @@ class StoreArticlePipeline:
     def _site_label(self) -> str:
         spider = self.crawler.spider
         site = getattr(spider, "site", None)
-        return getattr(site, "slug", None) or "(urls)"
+        return getattr(site, "slug", None) or getattr(spider, "archive_label", None) or "(urls)"
 
     def _command(self) -> str:
-        return "archive" if getattr(self.crawler.spider, "name", "") == "urls" else "crawl"
+        """The ``crawls.command``: a spider may name its own (``reextract``, ``import-warc``)."""
+        spider = self.crawler.spider
+        if command := getattr(spider, "archive_command", None):
+            return str(command)
+        return "archive" if getattr(spider, "name", "") == "urls" else "crawl"

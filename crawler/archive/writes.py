@@ -79,7 +79,9 @@ def store_articles(
     Each record holds the article columns, ``page`` (a mapping: url, status, headers, body,
     fetched_at), optionally ``aliases`` (more URLs that identify the same article) and
     ``revision_reason`` (why a new version is written: ``crawl``, the default, ``reextract``
-    or ``import``). Each
+    or ``import``). A re-extraction is not a fetch: a ``reextract`` record moves neither
+    ``last_seen`` nor ``gone_at`` nor the schedule, and writes no page (its revision points at
+    the stored page it was extracted from). Each
     check (see ``_check_one``) is a revisit that found no new content: a 304, or a page gone.
     Every article and check also sets the article's ``schedule`` row, with ``interval_for``
     deciding the wait (none: due again at once). Outcomes come back in order, records first;
@@ -99,6 +101,7 @@ def _store_one(
 ) -> StoreOutcome:
     page = record["page"]
     fetched_at = page["fetched_at"]
+    refetched = record.get("revision_reason") != "reextract"
     columns = {name: _column_value(name, record.get(name)) for name in CONTENT_COLUMNS}
     aliases = _unique([record["url"], record.get("canonical_url"), *record.get("aliases", ())])
     if taken_down(db, [*aliases, page["url"]]):
@@ -114,23 +117,19 @@ def _store_one(
         outcome, version = "new", 1
     elif existing["content_hash"] == columns["content_hash"]:
         article_id, version, outcome = existing["id"], existing["version"], "unchanged"
-        db.execute(
-            "UPDATE articles SET last_seen = max(last_seen, ?), gone_at = NULL WHERE id = ?",
-            [fetched_at, article_id],
-        )
+        if refetched:
+            db.execute(
+                "UPDATE articles SET last_seen = max(last_seen, ?), gone_at = NULL WHERE id = ?",
+                [fetched_at, article_id],
+            )
     else:
         article_id, version, outcome = existing["id"], existing["version"] + 1, "changed"
+        seen = {"gone_at": None, "last_seen": max(existing["last_seen"], fetched_at)}
         db.table("articles").update(
-            article_id,
-            {
-                **columns,
-                "version": version,
-                "gone_at": None,
-                "last_seen": max(existing["last_seen"], fetched_at),
-            },
+            article_id, {**columns, "version": version, **(seen if refetched else {})}
         )
 
-    page_id = _store_page(db, page, article_id)
+    page_id = _store_page(db, page, article_id) if refetched else _page_id(db, page)
     if outcome != "unchanged":
         db.table("revisions").insert(
             {
@@ -152,8 +151,15 @@ def _store_one(
             INSERT INTO article_urls (url, article_id, first_seen, last_seen)
             VALUES (?, ?, ?, ?)
             ON CONFLICT (url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)
-            """,
+            """
+            if refetched
+            else "INSERT OR IGNORE INTO article_urls (url, article_id, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?)",
             [url, article_id, fetched_at, fetched_at],
+        )
+    if not refetched:
+        return StoreOutcome(
+            url=columns["url"], article_id=article_id, outcome=outcome, version=version
         )
     headers = page.get("headers") or {}
     _schedule(
@@ -328,6 +334,15 @@ def _store_page(db: sqlite_utils.Database, page: Mapping[str, Any], article_id: 
             }
         )
     )
+
+
+def _page_id(db: sqlite_utils.Database, page: Mapping[str, Any]) -> int | None:
+    """The stored page a re-extraction read (same URL, same body), without touching it."""
+    digest = hashlib.sha256(page["body"]).hexdigest()
+    row = db.execute(
+        "SELECT id FROM pages WHERE url = ? AND html_sha256 = ?", [page["url"], digest]
+    ).fetchone()
+    return int(row[0]) if row else None
 
 
 def _inserted_id(table: Table) -> int:

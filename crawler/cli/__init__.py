@@ -17,6 +17,8 @@ from crawler.cli.export_warc import export_warc
 from crawler.cli.extract import extract
 from crawler.cli.forget import forget
 from crawler.cli.history import history
+from crawler.cli.import_warc import import_warc
+from crawler.cli.reextract import reextract
 from crawler.cli.serve import serve
 from crawler.cli.stats import stats
 
@@ -42,5 +44,7 @@ for command in (
     export,
     export_warc,
     forget,
+    reextract,
+    import_warc,
 ):
     cli.add_command(command)
