@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 TESTS = ROOT / "tests"
 
@@ -55,3 +55,16 @@ def test_the_readme_shows_what_the_demo_prints(tmp_path):
     assert result.returncode == 0, result.stderr
     printed = result.stdout.replace(f"127.0.0.1:{port}", "127.0.0.1:8765")
     assert without_timings(printed) == without_timings(demo_output_block())
+
+    # The history example is the demo's corrected story, as the command prints it.
+    url = f"http://127.0.0.1:{port}/2026/11/20/harbor-bridge-reopens/"
+    history = run_cli("history", url, "--context", "0", "--db", str(tmp_path / "archive.db"))
+    assert history.returncode == 0, history.stderr
+    assert history.stdout.replace(f"127.0.0.1:{port}", "127.0.0.1:8765") == history_block()
+
+
+def history_block() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"^```\n(Article \d+: .*?)^```$", readme, re.MULTILINE | re.DOTALL)
+    assert block, "the README shows what newsarchive history prints"
+    return block.group(1)
