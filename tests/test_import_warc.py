@@ -221,3 +221,31 @@ def test_import_of_a_wget_capture_matches_the_crawl(
     from_wget, from_crawl = articles(imported), articles(crawled)
     assert len(from_wget) >= 5
     assert {url: from_crawl.get(url) for url in from_wget} == from_wget
+
+
+def test_an_archive_exported_as_warc_imports_as_the_same_articles_but_what_was_forgotten(
+    crawled_and_captured: tuple[FixtureSites, Path, list[str]], tmp_path: Path
+) -> None:
+    """export-warc and import-warc round trip: the pages an archive keeps are enough to make
+    it again elsewhere, and a takedown in the receiving archive holds against the import."""
+    sites, crawled, _ = crawled_and_captured
+    warc = tmp_path / "archive.warc.gz"
+    exported = run_cli("export-warc", "--db", str(crawled), str(warc))
+    assert exported.returncode == 0, exported.stderr
+
+    copy = tmp_path / "copy.db"
+    result = import_warc(warc, copy, sites.sites_file)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert articles(copy) == articles(crawled)
+    # The fetch times travel in WARC-Date.
+    assert rows(copy, "SELECT url, fetched_at FROM pages ORDER BY url") == rows(
+        crawled, "SELECT url, fetched_at FROM pages ORDER BY url"
+    )
+
+    (gone_url,) = rows(crawled, "SELECT url FROM articles ORDER BY id LIMIT 1")[0]
+    forgotten = run_cli("forget", gone_url, "--reason", "court order", "--db", str(copy))
+    assert forgotten.returncode == 0, forgotten.stderr
+    again = import_warc(warc, copy, sites.sites_file)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert gone_url not in articles(copy)
+    assert len(articles(copy)) == len(articles(crawled)) - 1
