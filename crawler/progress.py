@@ -66,6 +66,10 @@ class LiveProgress:
         Display.shared().stopped(self.crawler)
 
 
+# The title's verb for runs that are not crawls (crawler/stored_spiders.py).
+DOING = {"reextract": "re-extracting", "import-warc": "importing"}
+
+
 class SiteProgress:
     """One crawler's row, and the recent page counts its rate is measured over."""
 
@@ -143,13 +147,18 @@ class Display:
         except OSError:  # the terminal went away: the crawl goes on without a display
             self.loop.stop()
 
+    def doing(self) -> str:
+        """What the runs shown are doing, from their spiders' names: crawling by default."""
+        names = {getattr(site.crawler.spidercls, "name", "") for site in self.sites}
+        return DOING.get(names.pop(), "crawling") if len(names) == 1 else "crawling"
+
     def table(self, now: float) -> Table:
         running = sum(site.running for site in self.sites)
         table = Table(
             *COLUMNS,
             box=None,
             pad_edge=False,
-            title=f"crawling: {running} of {len(self.sites)} sites running, "
+            title=f"{self.doing()}: {running} of {len(self.sites)} sites running, "
             f"{now - self.started:.0f} s",
             title_justify="left",
             title_style="bold",
