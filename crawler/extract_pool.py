@@ -1,0 +1,146 @@
+"""Extraction in worker processes, so that a crawl uses more than one core.
+
+Extraction (parsing, metadata, trafilatura, htmldate) is pure CPU work in Python: threads
+would hold the GIL, so ``ARCHIVE_EXTRACT_WORKERS`` runs it in processes of a
+``concurrent.futures.ProcessPoolExecutor``. The reactor's process keeps fetching, normalizing,
+deduplicating and storing while the workers extract, and awaits each result as an asyncio
+future, never blocking the reactor.
+
+What runs where, and why:
+
+- A worker gets what the page alone decides: its text (already decoded by the spider), URL,
+  hints, the configured site name and selectors. It parses the page once and returns a
+  ``PageExtraction`` (plain data).
+- The site template stays in the reactor's process: ``finish_article`` applies it there, and
+  the stage counts the page into it right after. A snapshot sent to the workers would lag the
+  pages in flight, so the same crawl would remove different blocks with 2 workers than with 0;
+  applying it in one place keeps results identical, and the step is cheap (hashing a few
+  paragraphs).
+- Workers are started with ``forkserver``: forking the reactor's process would copy its
+  threads and sockets; the fork server preloads the extraction modules, so a worker starts in
+  a fraction of a second. Workers ignore SIGINT: Ctrl-C on a terminal reaches the whole
+  process group, and the crawl, not its workers, decides what to finish. A worker whose crawl
+  process has gone (killed outright) exits on its own within a second rather than linger.
+- A worker that dies (killed, out of memory) breaks the whole executor in
+  ``concurrent.futures``. The pool then starts a fresh executor and the page is tried once
+  more; a page that kills a second worker is given up with one error (the crawl ends
+  "partly done"), never retried in the reactor's process, which it could take down too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from crawler.extract.article import PageExtraction, extract_page
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from crawler.extract.selectors import SiteSelectors
+
+logger = logging.getLogger(__name__)
+PRELOAD = ["crawler.extract.article"]  # imported once in the fork server, shared by workers
+PARENT_CHECK_SECONDS = 1.0
+
+
+class WorkerCrashed(RuntimeError):
+    """A page's extraction killed its worker twice."""
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the crawl process is gone: a worker's parent is the fork server, not it."""
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # a new process took the number: ours is gone
+            os._exit(0)
+
+
+def _start_worker(parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _extract(
+    html: str,
+    url: str,
+    site_name: str | None,
+    hints: Mapping[str, str] | None,
+    selectors: SiteSelectors | None,
+) -> PageExtraction:
+    return extract_page(html, url, site_name=site_name, hints=hints, selectors=selectors)
+
+
+class ExtractPool:
+    """``workers`` processes that run ``extract_page``; restarted when one of them dies."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(PRELOAD)
+        self.restarts = 0
+        self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0
+
+    def _current(self) -> tuple[ProcessPoolExecutor, int]:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=self.context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
+            )
+        return self._executor, self._generation
+
+    def _restart(self, generation: int) -> None:
+        """A fresh executor, once per broken one (every page in flight learns of the break)."""
+        if generation != self._generation or self._executor is None:
+            return
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = None
+        self._generation += 1
+        self.restarts += 1
+
+    async def extract(
+        self,
+        html: str,
+        url: str,
+        *,
+        site_name: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        selectors: SiteSelectors | None = None,
+    ) -> PageExtraction:
+        """``extract_page`` of the page in a worker, tried twice if its worker dies."""
+        for attempt in (1, 2):
+            executor, generation = self._current()
+            try:
+                future = executor.submit(_extract, html, url, site_name, hints, selectors)
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                self._restart(generation)
+                if attempt == 1:
+                    logger.warning("An extraction worker died; extracting %s again", url)
+        raise WorkerCrashed(f"extraction workers died twice on {url}")
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for tests and the shutdown check)."""
+        processes: dict[int, Any] = getattr(self._executor, "_processes", None) or {}
+        return list(processes)
+
+    def shutdown(self) -> None:
+        """Stop the workers: pages not started are cancelled, running ones are waited for."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

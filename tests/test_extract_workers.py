@@ -1,0 +1,159 @@
+"""ARCHIVE_EXTRACT_WORKERS: extraction in worker processes stores what one process stores,
+survives a killed worker, and leaves no process behind (end of crawl, Ctrl-C)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from crawler.archive.schema import ARTICLE_COLUMNS
+from crawler.extract.article import extract_page
+from crawler.extract_pool import ExtractPool
+from pipelines.boilerplate import extract_workers
+from tests.conftest import run_cli
+from tests.generated_site import generated_site
+from tests.test_faults import count, wait_for
+
+NOW = "2026-03-02T09:00:00+00:00"
+MARK = "NEWSARCHIVE_TEST_MARK"
+
+
+def articles(db: Path) -> dict[str, dict]:
+    """Every stored column of every article, by URL."""
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("select * from articles").fetchall()
+    return {row["url"]: {name: row[name] for name in row.keys()} for row in rows}  # noqa: SIM118
+
+
+def marked_processes(mark: str) -> list[int]:
+    """Processes (other than this one) whose environment carries ``mark``."""
+    found = []
+    needle = f"{MARK}={mark}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().split(")")[-1].split()[0]
+        except OSError:
+            continue
+        if needle in environ.split(b"\0") and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def crawl_with_workers(sites_file: Path, db: Path, workers: int, env: dict[str, str]) -> str:
+    """``newsarchive crawl`` with ``workers`` extraction workers, which must succeed."""
+    result = run_cli(
+        "crawl",
+        "--sites",
+        str(sites_file),
+        "--db",
+        str(db),
+        "-s",
+        "CLOSESPIDER_TIMEOUT=60",
+        "-s",
+        f"ARCHIVE_EXTRACT_WORKERS={workers}",
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def test_two_workers_store_every_column_as_one_process_does(fixture_sites, tmp_path):
+    env = {"NEWSARCHIVE_NOW": NOW}
+    alone, pooled = tmp_path / "alone.db", tmp_path / "pooled.db"
+    crawl_with_workers(fixture_sites.sites_file, alone, 0, env)
+    crawl_with_workers(fixture_sites.sites_file, pooled, 2, env)
+    one, two = articles(alone), articles(pooled)
+    assert len(one) >= 10
+    assert one.keys() == two.keys()
+    for url, row in one.items():
+        for column in ARTICLE_COLUMNS:
+            if column == "id":  # assigned in arrival order, which concurrency shuffles
+                continue
+            assert two[url][column] == row[column], (url, column)
+
+
+def test_a_killed_worker_is_replaced_and_its_page_extracted_again(fixture_sites):
+    page = min((fixture_sites.root / "wp" / "2018").rglob("index.html"))
+    html = page.read_text(encoding="utf-8")
+    url = "http://127.0.0.1/a/"
+    expected = extract_page(html, url)
+    pool = ExtractPool(1)
+    try:
+        first = asyncio.run(pool.extract(html, url))
+        (worker,) = pool.pids()
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: not Path(f"/proc/{worker}").exists() or _zombie(worker), timeout=10)
+        again = asyncio.run(pool.extract(html, url))
+        assert pool.restarts == 1
+        assert pool.pids() != [worker]
+    finally:
+        pool.shutdown()
+    assert first == expected
+    assert again == expected
+    assert expected.record["body"]
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_one_core_ignores_the_workers_with_one_warning(caplog):
+    with caplog.at_level(logging.WARNING):
+        assert extract_workers(2, cores=1) == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        "ARCHIVE_EXTRACT_WORKERS = 2 ignored: this machine has one core"
+    ]
+    assert extract_workers(2, cores=2) == 2
+    assert extract_workers(0, cores=8) == 0
+
+
+def test_crawl_end_and_ctrl_c_leave_no_worker_behind(fixture_sites, tmp_path):
+    mark = uuid.uuid4().hex
+    db = tmp_path / "archive.db"
+    crawl_with_workers(fixture_sites.sites_file, db, 2, {MARK: mark})
+    assert marked_processes(mark) == []
+
+    # Ctrl-C (the whole process group, as a terminal sends it) in the middle of a crawl.
+    site = generated_site(tmp_path / "gen", pages=300, delay=0.05, concurrency=2)
+    mark = uuid.uuid4().hex
+    env = {**os.environ, MARK: mark}
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(site.sites_file)]
+    args += ["--db", str(tmp_path / "gen.db"), "-s", "ARCHIVE_EXTRACT_WORKERS=2"]
+    args += ["-s", "ARCHIVE_BATCH_SIZE=1", "-s", "CLOSESPIDER_TIMEOUT=60"]
+    try:
+        crawl = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+        wait_for(lambda: count(tmp_path / "gen.db", "select count(*) from articles") >= 3)
+        # The crawl, its fork server and two workers.
+        assert len(marked_processes(mark)) >= 4
+        os.killpg(crawl.pid, signal.SIGINT)
+        stdout, stderr = crawl.communicate(timeout=60)
+        assert crawl.returncode == 3, stdout + stderr
+        assert "Traceback" not in stderr
+        deadline = time.monotonic() + 5
+        while marked_processes(mark) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marked_processes(mark) == []
+    finally:
+        site.stop()
