@@ -38,6 +38,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crawler.extract.article import PageExtraction, extract_page
@@ -73,14 +74,28 @@ def _start_worker(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _extract(
-    html: str,
-    url: str,
-    site_name: str | None,
-    hints: Mapping[str, str] | None,
-    selectors: SiteSelectors | None,
-) -> PageExtraction:
-    return extract_page(html, url, site_name=site_name, hints=hints, selectors=selectors)
+@dataclass(frozen=True)
+class PageJob:
+    """What a page's own extraction needs: sent as it is to a worker, or run in process."""
+
+    html: str
+    url: str
+    site_name: str | None = None
+    hints: Mapping[str, str] | None = None
+    selectors: SiteSelectors | None = None
+
+    def run(self) -> PageExtraction:
+        return extract_page(
+            self.html,
+            self.url,
+            site_name=self.site_name,
+            hints=self.hints,
+            selectors=self.selectors,
+        )
+
+
+def _run(job: PageJob) -> PageExtraction:
+    return job.run()
 
 
 class ExtractPool:
@@ -113,26 +128,18 @@ class ExtractPool:
         self._generation += 1
         self.restarts += 1
 
-    async def extract(
-        self,
-        html: str,
-        url: str,
-        *,
-        site_name: str | None = None,
-        hints: Mapping[str, str] | None = None,
-        selectors: SiteSelectors | None = None,
-    ) -> PageExtraction:
-        """``extract_page`` of the page in a worker, tried twice if its worker dies."""
+    async def extract(self, job: PageJob) -> PageExtraction:
+        """``job.run()`` in a worker, tried twice if its worker dies."""
         for attempt in (1, 2):
             executor, generation = self._current()
             try:
-                future = executor.submit(_extract, html, url, site_name, hints, selectors)
+                future = executor.submit(_run, job)
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 self._restart(generation)
                 if attempt == 1:
-                    logger.warning("An extraction worker died; extracting %s again", url)
-        raise WorkerCrashed(f"extraction workers died twice on {url}")
+                    logger.warning("An extraction worker died; extracting %s again", job.url)
+        raise WorkerCrashed(f"extraction workers died twice on {job.url}")
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests and the shutdown check)."""

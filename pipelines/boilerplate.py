@@ -42,7 +42,7 @@ from crawler.archive.templates import (
 )
 from crawler.clock import now_iso
 from crawler.extract.access import DEFAULT_MIN_BODY_CHARS
-from crawler.extract.article import PageExtraction, extract_page, finish_article
+from crawler.extract.article import PageExtraction, finish_article
 from crawler.extract.templates import (
     DEFAULT_MIN_PAGES,
     DEFAULT_SHARE,
@@ -50,7 +50,7 @@ from crawler.extract.templates import (
     SiteTemplate,
     split_paragraphs,
 )
-from crawler.extract_pool import ExtractPool
+from crawler.extract_pool import ExtractPool, PageJob
 from crawler.sites import Site, load_sites
 from crawler.urls import identity_url
 from pipelines.dedupe import content_hash
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from crawler.archive import StoreOutcome
-    from crawler.extract.selectors import SiteSelectors
 
 logger = logging.getLogger(__name__)
 WORD = re.compile(r"\w+")  # as the normalize stage counts words
@@ -165,30 +164,20 @@ class StripBoilerplatePipeline:
         adapter = ItemAdapter(item)
         page = adapter["page"]
         config = self.sites.get(str(adapter.get("site")))
-        selectors = config.selectors if config else None
+        job = PageJob(
+            page.text,
+            page.url,
+            site_name=adapter.get("site_name"),
+            hints=page.hints,
+            selectors=config.selectors if config else None,
+        )
         if self.pool is not None:
-            return self._extract_in_worker(item, selectors)
-        found = extract_page(
-            page.text,
-            page.url,
-            site_name=adapter.get("site_name"),
-            hints=page.hints,
-            selectors=selectors,
-        )
-        return self._finish(item, found)
+            return self._extract_in_worker(item, job)
+        return self._finish(item, job.run())
 
-    async def _extract_in_worker(self, item: Any, selectors: SiteSelectors | None) -> Any:
+    async def _extract_in_worker(self, item: Any, job: PageJob) -> Any:
         assert self.pool is not None
-        adapter = ItemAdapter(item)
-        page = adapter["page"]
-        found = await self.pool.extract(
-            page.text,
-            page.url,
-            site_name=adapter.get("site_name"),
-            hints=page.hints,
-            selectors=selectors,
-        )
-        return self._finish(item, found)
+        return self._finish(item, await self.pool.extract(job))
 
     def _finish(self, item: Any, found: PageExtraction) -> Any:
         """Apply the site's template, learn from the page, fill in the item."""

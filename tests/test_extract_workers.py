@@ -16,7 +16,7 @@ from pathlib import Path
 
 from crawler.archive.schema import ARTICLE_COLUMNS
 from crawler.extract.article import extract_page
-from crawler.extract_pool import ExtractPool
+from crawler.extract_pool import ExtractPool, PageJob
 from pipelines.boilerplate import extract_workers
 from tests.conftest import run_cli
 from tests.generated_site import generated_site
@@ -89,13 +89,14 @@ def test_a_killed_worker_is_replaced_and_its_page_extracted_again(fixture_sites)
     html = page.read_text(encoding="utf-8")
     url = "http://127.0.0.1/a/"
     expected = extract_page(html, url)
+    job = PageJob(html, url)
     pool = ExtractPool(1)
     try:
-        first = asyncio.run(pool.extract(html, url))
+        first = asyncio.run(pool.extract(job))
         (worker,) = pool.pids()
         os.kill(worker, signal.SIGKILL)
         wait_for(lambda: not Path(f"/proc/{worker}").exists() or _zombie(worker), timeout=10)
-        again = asyncio.run(pool.extract(html, url))
+        again = asyncio.run(pool.extract(job))
         assert pool.restarts == 1
         assert pool.pids() != [worker]
     finally:
