@@ -20,7 +20,8 @@ What runs where, and why:
   threads and sockets; the fork server preloads the extraction modules, so a worker starts in
   a fraction of a second. Workers ignore SIGINT: Ctrl-C on a terminal reaches the whole
   process group, and the crawl, not its workers, decides what to finish. A worker whose crawl
-  process has gone (killed outright) exits on its own within a second rather than linger.
+  process has gone (killed outright, even while it waits as a zombie to be reaped) exits on
+  its own within a second or two rather than linger holding the crawl's output pipes.
 - A worker that dies (killed, out of memory) breaks the whole executor in
   ``concurrent.futures``. The pool then starts a fresh executor and the page is tried once
   more; a page that kills a second worker is given up with one error (the crawl ends
@@ -39,6 +40,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.extract.article import PageExtraction, extract_page
@@ -57,21 +59,30 @@ class WorkerCrashed(RuntimeError):
     """A page's extraction killed its worker twice."""
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit when the crawl process is gone: a worker's parent is the fork server, not it."""
+def _watch_parent(crawl: int, fork_server: int) -> None:
+    """Exit once the crawl process is gone (see the module docstring)."""
     while True:
         time.sleep(PARENT_CHECK_SECONDS)
-        try:
-            os.kill(parent, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # a new process took the number: ours is gone
+        if os.getppid() != fork_server or not _alive(crawl):
             os._exit(0)
 
 
-def _start_worker(parent: int) -> None:
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs; a killed crawl that nobody has reaped yet (a zombie) does not."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or its number reused
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc: the signal test is all there is
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _start_worker(crawl: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    threading.Thread(target=_watch_parent, args=(crawl, os.getppid()), daemon=True).start()
 
 
 @dataclass(frozen=True)

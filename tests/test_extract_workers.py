@@ -123,18 +123,23 @@ def test_one_core_ignores_the_workers_with_one_warning(caplog):
     assert extract_workers(0, cores=8) == 0
 
 
-def test_crawl_end_and_ctrl_c_leave_no_worker_behind(fixture_sites, tmp_path):
+def test_the_end_of_a_crawl_leaves_no_worker_behind(fixture_sites, tmp_path):
     mark = uuid.uuid4().hex
-    db = tmp_path / "archive.db"
-    crawl_with_workers(fixture_sites.sites_file, db, 2, {MARK: mark})
+    crawl_with_workers(fixture_sites.sites_file, tmp_path / "archive.db", 2, {MARK: mark})
     assert marked_processes(mark) == []
 
-    # Ctrl-C (the whole process group, as a terminal sends it) in the middle of a crawl.
+
+def interrupt_pooled_crawl(tmp_path: Path, how: signal.Signals) -> tuple[int, str]:
+    """Send ``how`` to a crawl with two workers once it has stored a few articles.
+
+    Returns the crawl's exit code and output, once none of its processes is left (or 5 s
+    after it ended, which fails the caller's check).
+    """
     site = generated_site(tmp_path / "gen", pages=300, delay=0.05, concurrency=2)
     mark = uuid.uuid4().hex
-    env = {**os.environ, MARK: mark}
+    db = tmp_path / "gen.db"
     args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(site.sites_file)]
-    args += ["--db", str(tmp_path / "gen.db"), "-s", "ARCHIVE_EXTRACT_WORKERS=2"]
+    args += ["--db", str(db), "-s", "ARCHIVE_EXTRACT_WORKERS=2"]
     args += ["-s", "ARCHIVE_BATCH_SIZE=1", "-s", "CLOSESPIDER_TIMEOUT=60"]
     try:
         crawl = subprocess.Popen(
@@ -142,19 +147,32 @@ def test_crawl_end_and_ctrl_c_leave_no_worker_behind(fixture_sites, tmp_path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env,
+            env={**os.environ, MARK: mark},
             start_new_session=True,
         )
-        wait_for(lambda: count(tmp_path / "gen.db", "select count(*) from articles") >= 3)
+        wait_for(lambda: count(db, "select count(*) from articles") >= 3)
         # The crawl, its fork server and two workers.
         assert len(marked_processes(mark)) >= 4
-        os.killpg(crawl.pid, signal.SIGINT)
+        if how == signal.SIGINT:  # Ctrl-C reaches the whole process group
+            os.killpg(crawl.pid, how)
+        else:
+            crawl.send_signal(how)
         stdout, stderr = crawl.communicate(timeout=60)
-        assert crawl.returncode == 3, stdout + stderr
-        assert "Traceback" not in stderr
         deadline = time.monotonic() + 5
         while marked_processes(mark) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert marked_processes(mark) == []
+        return crawl.returncode, stdout + stderr
     finally:
         site.stop()
+
+
+def test_ctrl_c_stops_the_workers_with_the_crawl(tmp_path):
+    code, output = interrupt_pooled_crawl(tmp_path, signal.SIGINT)
+    assert code == 3, output
+    assert "Traceback" not in output
+
+
+def test_workers_of_a_killed_crawl_exit_on_their_own(tmp_path):
+    code, _ = interrupt_pooled_crawl(tmp_path, signal.SIGKILL)
+    assert code == -signal.SIGKILL
