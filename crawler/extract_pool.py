@@ -162,3 +162,32 @@ class ExtractPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+_shared: ExtractPool | None = None
+_users = 0
+
+
+def acquire_pool(workers: int) -> ExtractPool:
+    """The process's pool, shared by every crawler in it.
+
+    ``newsarchive crawl`` runs one crawler per site in one process: a pool each would start
+    N workers per site and overload the cores the setting is meant to fill.
+    """
+    global _shared, _users
+    if _shared is None:
+        _shared = ExtractPool(workers)
+    _users += 1
+    return _shared
+
+
+def release_pool(pool: ExtractPool) -> None:
+    """One crawler is done with the pool; the last one shuts it down."""
+    global _shared, _users
+    if pool is not _shared:
+        pool.shutdown()
+        return
+    _users -= 1
+    if _users <= 0:
+        pool.shutdown()
+        _shared, _users = None, 0

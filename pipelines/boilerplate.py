@@ -16,8 +16,9 @@ stored bodies in one transaction: the bodies this crawl leaves in the archive ar
 With ``ARCHIVE_EXTRACT_WORKERS`` above 0 the page's own share of extraction runs in worker
 processes (``crawler.extract_pool``) and ``process_item`` returns a coroutine that awaits it;
 the template is applied and learned here, in the order results arrive, as in one process.
-The pool is shut down when the spider closes. On a machine with one core a pool would only
-add copying, so N > 0 is then ignored with one warning.
+Every crawler of the process shares one pool, shut down when the last spider closes. On a
+machine with one core a pool would only add copying, so N > 0 is then ignored with one
+warning.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from crawler.extract.templates import (
     SiteTemplate,
     split_paragraphs,
 )
-from crawler.extract_pool import ExtractPool, PageJob
+from crawler.extract_pool import ExtractPool, PageJob, acquire_pool, release_pool
 from crawler.sites import Site, load_sites
 from crawler.urls import identity_url
 from pipelines.dedupe import content_hash
@@ -108,7 +109,8 @@ class StripBoilerplatePipeline:
         self.stored: dict[str, set[int]] = {}  # site -> articles stored in this run
         # A distributed worker has no archive: the writer publishes each site's template.
         self.published: Callable[[str], dict[str, Any] | None] | None = None
-        self.pool = ExtractPool(workers) if workers > 0 else None
+        self.workers = workers
+        self.pool: ExtractPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -130,6 +132,8 @@ class StripBoilerplatePipeline:
         return pipeline
 
     def open_spider(self) -> None:
+        if self.workers > 0:
+            self.pool = acquire_pool(self.workers)
         if not self.path:
             return
         try:
@@ -203,7 +207,8 @@ class StripBoilerplatePipeline:
     def spider_closed(self, reason: str) -> None:
         """Stop the workers, save what was learned, clean the bodies stored before it was known."""
         if self.pool is not None:
-            self.pool.shutdown()
+            release_pool(self.pool)
+            self.pool = None
         if self.db is None:
             return
         try:

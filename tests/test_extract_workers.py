@@ -123,9 +123,26 @@ def test_one_core_ignores_the_workers_with_one_warning(caplog):
     assert extract_workers(0, cores=8) == 0
 
 
-def test_the_end_of_a_crawl_leaves_no_worker_behind(fixture_sites, tmp_path):
+def test_the_sites_of_a_crawl_share_the_workers_and_none_outlives_it(fixture_sites, tmp_path):
     mark = uuid.uuid4().hex
-    crawl_with_workers(fixture_sites.sites_file, tmp_path / "archive.db", 2, {MARK: mark})
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(fixture_sites.sites_file)]
+    args += ["--db", str(tmp_path / "archive.db"), "-s", "ARCHIVE_EXTRACT_WORKERS=2"]
+    crawl = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, MARK: mark},
+    )
+    most = 0
+    while crawl.poll() is None:
+        most = max(most, len(marked_processes(mark)))
+        time.sleep(0.05)
+    stdout, stderr = crawl.communicate(timeout=60)
+    assert crawl.returncode == 0, stdout + stderr
+    # Three sites, one pool: the crawl, multiprocessing's fork server and resource tracker,
+    # two workers (a pool per site would have started six).
+    assert 3 <= most <= 5
     assert marked_processes(mark) == []
 
 
