@@ -123,17 +123,24 @@ def test_one_core_ignores_the_workers_with_one_warning(caplog):
     assert extract_workers(0, cores=8) == 0
 
 
-def test_the_sites_of_a_crawl_share_the_workers_and_none_outlives_it(fixture_sites, tmp_path):
-    mark = uuid.uuid4().hex
-    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(fixture_sites.sites_file)]
-    args += ["--db", str(tmp_path / "archive.db"), "-s", "ARCHIVE_EXTRACT_WORKERS=2"]
-    crawl = subprocess.Popen(
+def start_pooled_crawl(sites_file: Path, db: Path, mark: str) -> subprocess.Popen[str]:
+    """``newsarchive crawl`` with two workers, in a session of its own, its processes marked."""
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites_file)]
+    args += ["--db", str(db), "-s", "ARCHIVE_EXTRACT_WORKERS=2"]
+    args += ["-s", "ARCHIVE_BATCH_SIZE=1", "-s", "CLOSESPIDER_TIMEOUT=60"]
+    return subprocess.Popen(
         args,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, MARK: mark},
+        start_new_session=True,
     )
+
+
+def test_the_sites_of_a_crawl_share_the_workers_and_none_outlives_it(fixture_sites, tmp_path):
+    mark = uuid.uuid4().hex
+    crawl = start_pooled_crawl(fixture_sites.sites_file, tmp_path / "archive.db", mark)
     most = 0
     while crawl.poll() is None:
         most = max(most, len(marked_processes(mark)))
@@ -155,18 +162,8 @@ def interrupt_pooled_crawl(tmp_path: Path, how: signal.Signals) -> tuple[int, st
     site = generated_site(tmp_path / "gen", pages=300, delay=0.05, concurrency=2)
     mark = uuid.uuid4().hex
     db = tmp_path / "gen.db"
-    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(site.sites_file)]
-    args += ["--db", str(db), "-s", "ARCHIVE_EXTRACT_WORKERS=2"]
-    args += ["-s", "ARCHIVE_BATCH_SIZE=1", "-s", "CLOSESPIDER_TIMEOUT=60"]
     try:
-        crawl = subprocess.Popen(
-            args,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, MARK: mark},
-            start_new_session=True,
-        )
+        crawl = start_pooled_crawl(site.sites_file, db, mark)
         wait_for(lambda: count(db, "select count(*) from articles") >= 3)
         # The crawl, its fork server and two workers.
         assert len(marked_processes(mark)) >= 4
