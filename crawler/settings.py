@@ -95,6 +95,9 @@ ARCHIVE_RETRY_AFTER_MAX = 120.0
 # rest of the run; its pages are left for the next one.
 ARCHIVE_BLOCKED_AFTER = 5
 ARCHIVE_PROGRESS = False  # live progress on stderr (crawler/progress.py); crawl sets it on a tty
+# Worker processes that extract pages off the reactor's thread (crawler/extract_pool.py);
+# 0 extracts in the crawl's own process. Ignored, with a warning, on a one-core machine.
+ARCHIVE_EXTRACT_WORKERS = 0
 
 # --- Plumbing ----------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

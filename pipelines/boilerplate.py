@@ -12,11 +12,19 @@ template. Rather than hold items back (which would stall Scrapy's item flow and 
 batches), the stage notes which articles were stored in this run and, when the spider has
 closed (after the store's last batch), saves each template and removes its blocks from those
 stored bodies in one transaction: the bodies this crawl leaves in the archive are clean.
+
+With ``ARCHIVE_EXTRACT_WORKERS`` above 0 the page's own share of extraction runs in worker
+processes (``crawler.extract_pool``) and ``process_item`` returns a coroutine that awaits it;
+the template is applied and learned here, in the order results arrive, as in one process.
+Every crawler of the process shares one pool, shut down when the last spider closes. On a
+machine with one core a pool would only add copying, so N > 0 is then ignored with one
+warning.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
@@ -35,7 +43,7 @@ from crawler.archive.templates import (
 )
 from crawler.clock import now_iso
 from crawler.extract.access import DEFAULT_MIN_BODY_CHARS
-from crawler.extract.article import extract_article
+from crawler.extract.article import PageExtraction, finish_article
 from crawler.extract.templates import (
     DEFAULT_MIN_PAGES,
     DEFAULT_SHARE,
@@ -43,6 +51,7 @@ from crawler.extract.templates import (
     SiteTemplate,
     split_paragraphs,
 )
+from crawler.extract_pool import ExtractPool, PageJob, acquire_pool, release_pool
 from crawler.sites import Site, load_sites
 from crawler.urls import identity_url
 from pipelines.dedupe import content_hash
@@ -88,6 +97,7 @@ class StripBoilerplatePipeline:
         busy_timeout_ms: int = 5000,
         crawler: Crawler | None = None,
         min_body_chars: int = DEFAULT_MIN_BODY_CHARS,
+        workers: int = 0,
     ) -> None:
         self.path = path
         self.sites = sites or {}
@@ -99,6 +109,8 @@ class StripBoilerplatePipeline:
         self.stored: dict[str, set[int]] = {}  # site -> articles stored in this run
         # A distributed worker has no archive: the writer publishes each site's template.
         self.published: Callable[[str], dict[str, Any] | None] | None = None
+        self.workers = workers
+        self.pool: ExtractPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -109,6 +121,7 @@ class StripBoilerplatePipeline:
             busy_timeout_ms=settings.getint("ARCHIVE_BUSY_TIMEOUT_MS"),
             crawler=crawler,
             min_body_chars=settings.getint("ARCHIVE_MIN_BODY_CHARS", DEFAULT_MIN_BODY_CHARS),
+            workers=extract_workers(settings.getint("ARCHIVE_EXTRACT_WORKERS", 0)),
         )
         if settings.get("ARCHIVE_REDIS_URL"):
             from crawler.distributed.worker import published_templates
@@ -119,6 +132,8 @@ class StripBoilerplatePipeline:
         return pipeline
 
     def open_spider(self) -> None:
+        if self.workers > 0:
+            self.pool = acquire_pool(self.workers)
         if not self.path:
             return
         try:
@@ -149,25 +164,35 @@ class StripBoilerplatePipeline:
         return template
 
     def process_item(self, item: Any) -> Any:
+        """The item with its article fields; a coroutine that awaits them with a worker pool."""
         adapter = ItemAdapter(item)
         page = adapter["page"]
-        site = str(adapter.get("site"))
-        template = self.template_for(site)
-        config = self.sites.get(site)
-        record = extract_article(
+        config = self.sites.get(str(adapter.get("site")))
+        job = PageJob(
             page.text,
             page.url,
             site_name=adapter.get("site_name"),
             hints=page.hints,
-            template=template,
             selectors=config.selectors if config else None,
-            min_body_chars=self.min_body_chars,
         )
+        if self.pool is not None:
+            return self._extract_in_worker(item, job)
+        return self._finish(item, job.run())
+
+    async def _extract_in_worker(self, item: Any, job: PageJob) -> Any:
+        assert self.pool is not None
+        return self._finish(item, await self.pool.extract(job))
+
+    def _finish(self, item: Any, found: PageExtraction) -> Any:
+        """Apply the site's template, learn from the page, fill in the item."""
+        adapter = ItemAdapter(item)
+        template = self.template_for(str(adapter.get("site")))
+        record = finish_article(found, template, min_body_chars=self.min_body_chars)
         removed = record.pop("template_removed", [])
         # Learn from everything the extractor kept, template blocks included, or a block's
         # share would fall once it is removed and it would come back.
         kept = split_paragraphs(record["body"] or "")
-        if template.observe(identity_url(page.url), [*kept, *removed]):
+        if template.observe(identity_url(adapter["page"].url), [*kept, *removed]):
             self._stats("archive/template/pages_observed")
         if removed:
             self._stats("archive/template/blocks_removed", len(removed))
@@ -180,7 +205,10 @@ class StripBoilerplatePipeline:
         self.stored.setdefault(site, set()).add(outcome.article_id)
 
     def spider_closed(self, reason: str) -> None:
-        """Save what was learned and clean the bodies stored before it was known."""
+        """Stop the workers, save what was learned, clean the bodies stored before it was known."""
+        if self.pool is not None:
+            release_pool(self.pool)
+            self.pool = None
         if self.db is None:
             return
         try:
@@ -209,6 +237,15 @@ class StripBoilerplatePipeline:
     def _stats(self, key: str, count: int = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, count)
+
+
+def extract_workers(asked: int, cores: int | None = None) -> int:
+    """The worker processes to start: ``asked``, or 0 (with a warning) on one core."""
+    cores = os.cpu_count() if cores is None else cores
+    if asked > 0 and (cores or 1) < 2:
+        logger.warning("ARCHIVE_EXTRACT_WORKERS = %d ignored: this machine has one core", asked)
+        return 0
+    return max(0, asked)
 
 
 def _sites_of(crawler: Crawler) -> dict[str, Site]:

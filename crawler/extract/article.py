@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dateutil.parser import UnknownTimezoneWarning
 from htmldate import find_date
 
-from crawler.extract.access import DEFAULT_MIN_BODY_CHARS, decide_access, read_signals
+from crawler.extract.access import (
+    DEFAULT_MIN_BODY_CHARS,
+    AccessSignals,
+    decide_access,
+    read_signals,
+)
 from crawler.extract.article_body import article_body_text, plausible_body, visible_text
 from crawler.extract.body import Body, clean_paragraphs, extract_body, repeats_body
 from crawler.extract.dates import near_day, repairs
@@ -84,6 +90,20 @@ def _check_published(
     return found
 
 
+@dataclass
+class PageExtraction:
+    """What one page yields on its own, before the site's template is applied.
+
+    Plain, picklable data: a worker process returns it, and the process that holds the site's
+    template finishes the record with ``finish_article`` (see ``crawler.extract_pool``).
+    """
+
+    record: dict[str, Any]
+    sources: dict[str, Any]
+    signals: AccessSignals | None
+    promised: list[str]
+
+
 def extract_article(
     html: str,
     url: str,
@@ -103,6 +123,23 @@ def extract_article(
     the removed paragraphs are returned as ``template_removed`` (not an article field).
     ``selectors`` are the site's own (``crawler.extract.selectors``): they win over every
     heuristic. ``min_body_chars`` is the shortest whole article, for ``access``.
+    """
+    found = extract_page(html, url, site_name=site_name, hints=hints, selectors=selectors)
+    return finish_article(found, template, min_body_chars=min_body_chars)
+
+
+def extract_page(
+    html: str,
+    url: str,
+    *,
+    site_name: str | None = None,
+    hints: Mapping[str, str] | None = None,
+    selectors: SiteSelectors | None = None,
+) -> PageExtraction:
+    """The page's own share of ``extract_article``: everything but the site template.
+
+    It is the costly part (parsing, metadata, trafilatura, htmldate), and it needs nothing
+    that other pages change, so it can run in another process.
     """
     page = parse_page(html)
     if page is not None and selectors:
@@ -202,19 +239,33 @@ def extract_article(
     sources["body"] = body_source
     if chosen is not None and chosen.missed:
         sources["selector_missed"] = list(chosen.missed)
+    return PageExtraction(record=record, sources=sources, signals=signals, promised=promised)
+
+
+def finish_article(
+    found: PageExtraction,
+    template: SiteTemplate | None = None,
+    *,
+    min_body_chars: int = DEFAULT_MIN_BODY_CHARS,
+) -> dict[str, Any]:
+    """The record of ``extract_article``: ``found`` with ``template`` applied and access decided.
+
+    Access is decided here because it reads the body without its template blocks.
+    """
+    record, sources = dict(found.record), dict(found.sources)
     if template is not None:
-        record["body"], record["template_removed"] = template.filter_body(body.text)
+        record["body"], record["template_removed"] = template.filter_body(record["body"])
         sources["body"] += "+template" if record["template_removed"] else ""
-    if signals is not None:
+    if found.signals is not None:
         record["access"], why = decide_access(
-            signals,
+            found.signals,
             record["body"],
-            promised_body="\n".join(promised),
+            promised_body="\n".join(found.promised),
             min_body_chars=min_body_chars,
         )
         if why:
             sources["access"] = why
-    if body.source:
+    if record["source"]:
         sources["source"] = "body:credit-line"
     record["field_sources"] = sources
     return record

@@ -147,10 +147,11 @@ class SiteTemplate:
         keys = self.template_keys()
         if not keys:
             return list(paragraphs), []
-        kept = [p for p in paragraphs if block_key(p) not in keys]
+        keyed = [(p, block_key(p)) for p in paragraphs]  # normalizing and hashing, once
+        kept = [p for p, key in keyed if key not in keys]
         if not kept:
             return list(paragraphs), []
-        removed = [p for p in paragraphs if block_key(p) in keys]
+        removed = [p for p, key in keyed if key in keys]
         return kept, removed
 
     def filter_body(self, body: str) -> tuple[str, list[str]]:
