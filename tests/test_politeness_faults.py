@@ -185,6 +185,23 @@ def test_a_challenge_page_is_not_archived_and_backs_the_host_off(fixture_sites, 
     assert "Just a moment..." not in titles
 
 
+def test_an_article_carrying_cloudflares_bot_script_is_archived(fixture_sites, archive_path):
+    """Cloudflare injects /cdn-cgi/challenge-platform/ into ordinary pages: not a challenge."""
+    page = fixture_sites.page("blog", ARTICLE)
+    script = (
+        "<script>(function(){var d=document.createElement('script');"
+        "d.src='/cdn-cgi/challenge-platform/scripts/jsd/main.js';"
+        "document.head.appendChild(d);})();</script>"
+    )
+    page.write_text(page.read_text().replace("</body>", script + "</body>"))
+    result = crawl(fixture_sites, archive_path, "blog")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "blocked" not in result.stdout
+    with sqlite3.connect(archive_path) as conn:
+        urls = [url for (url,) in conn.execute("select url from articles")]
+    assert fixture_sites.servers["blog"].url(ARTICLE) in urls
+
+
 def test_a_challenge_header_on_a_403_is_recognised(fixture_sites, archive_path):
     """``cf-mitigated: challenge`` marks a challenge whatever the body."""
     blog = fixture_sites.servers["blog"]

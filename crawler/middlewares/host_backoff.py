@@ -42,9 +42,11 @@ BLOCKING_STATUSES = frozenset({403, 429})
 BLOCKED_STAT = "archive/errors/host_blocked"
 SNIFF_BYTES = 64 * 1024  # challenge markers sit in the head of a small page
 # Markers specific to challenge pages, looked for in any answer.
-CHALLENGE_MARKERS = (b"<title>Just a moment...</title>", b"cf-chl", b"/cdn-cgi/challenge-platform/")
-# hCaptcha also guards comment forms of ordinary pages: a marker only on an error answer.
-ERROR_CHALLENGE_MARKERS = (b"hcaptcha.com", b"h-captcha")
+CHALLENGE_MARKERS = (b"<title>Just a moment...</title>", b"cf-chl")
+# Markers that ordinary pages carry too, so only an error answer counts them: hCaptcha guards
+# comment forms, and Cloudflare injects its bot-management script (under
+# /cdn-cgi/challenge-platform/) into the articles of every site it fronts.
+ERROR_CHALLENGE_MARKERS = (b"hcaptcha.com", b"h-captcha", b"/cdn-cgi/challenge-platform/")
 
 
 @dataclass
