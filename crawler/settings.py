@@ -70,6 +70,9 @@ EXTENSIONS = {
     "crawler.extensions.run_lock.ArchiveRunLock": 520,
     "crawler.extensions.interrupt.InterruptPromptly": 530,
     "crawler.progress.LiveProgress": 540,  # only with ARCHIVE_PROGRESS
+    # AutoThrottle in which a 304 may lower the delay, as a 200 does (see the module)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.throttle.ConditionalAutoThrottle": 0,
 }
 
 # --- Our own settings (read only in from_crawler) ----------------------------------------
