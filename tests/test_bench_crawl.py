@@ -32,6 +32,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return json.loads(out.read_text())
 
 
+@pytest.mark.slow  # six processes, three crawls: about 15 s
 def test_every_row_covers_every_page(result: dict) -> None:
     rows = {row["name"]: row for row in result["rows"]}
     assert set(rows) == {"server", "fetch", "extract", "crawl", "recrawl-none-due",
@@ -45,6 +46,7 @@ def test_every_row_covers_every_page(result: dict) -> None:
     assert result["answers"]["crawl"]["200 article"] == PAGES
 
 
+@pytest.mark.slow  # six processes, three crawls: about 15 s
 def test_recrawl_with_nothing_due_asks_no_article(result: dict) -> None:
     asked = result["answers"]["recrawl-none-due"]
     assert not any(key.endswith(" article") for key in asked), asked
@@ -52,6 +54,7 @@ def test_recrawl_with_nothing_due_asks_no_article(result: dict) -> None:
     assert result["stats"]["recrawl-none-due"]["archive/revisit/not_due"] == PAGES
 
 
+@pytest.mark.slow  # six processes, three crawls: about 15 s
 def test_recrawl_with_everything_due_gets_304s(result: dict) -> None:
     asked = result["answers"]["recrawl-all-due"]
     assert asked.get("304 article") == PAGES, asked
@@ -61,6 +64,7 @@ def test_recrawl_with_everything_due_gets_304s(result: dict) -> None:
     assert stats.get("item_scraped_count", 0) == 0  # a 304 is not extracted
 
 
+@pytest.mark.slow  # six processes, three crawls: about 15 s
 def test_table_has_every_ratio(result: dict) -> None:
     assert set(result["ratios"]) == {"b/a", "b/e", "c0/a", "c/a"}
     assert all(value > 0 for value in result["ratios"].values())
