@@ -29,10 +29,6 @@ DOWNLOADER_MIDDLEWARES = {
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-# Items handled at once per response. Each response's output gets this many asyncio tasks,
-# even a 304 that yields nothing; our callbacks yield one item at most (a sitemap yields
-# requests), so Scrapy's 100 only cost time: about a tenth of a re-crawl of 304s.
-CONCURRENT_ITEMS = 4
 # Scrapy re-reads and parses a callback's source on every response to warn about a generator
 # that returns a value (its cache misses bound methods); tests/test_spider_callbacks.py checks
 # our spiders' callbacks for that once instead.

@@ -18,7 +18,6 @@ content (a 304, a page gone) goes back the same way (``crawler.signals.article_c
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
@@ -30,7 +29,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import failures, signals
-from crawler.clock import now, now_iso
+from crawler.clock import now_iso
 from crawler.sites import Site, SitesError, load_sites
 from crawler.urls import identity_url, url_hash
 from spiders.listings import (
@@ -59,8 +58,8 @@ LINK_XPATH = "//a[@href]/@href"
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 GONE_STATUSES = (404, 410)
 REVISIT_STATUSES = [304, *GONE_STATUSES, *REDIRECT_STATUSES]
-# Ages under which a listed article's request goes before older ones (freshness_priority).
-FRESHNESS_LEVELS = (timedelta(hours=6), timedelta(days=1), timedelta(days=7))
+# The most request priorities one sitemap's entries are spread over (rank_priority).
+PRIORITY_LEVELS = 100
 
 
 class NewsSpider(scrapy.Spider):
@@ -235,10 +234,9 @@ class NewsSpider(scrapy.Spider):
             entries.append((response.urljoin(loc), hints))
         # Newest first: on a large sitemap the fresh stories should not wait behind the archive.
         entries.sort(key=lambda entry: hint_date(entry[1]) or EPOCH, reverse=True)
-        moment = now()
-        for url, hints in entries:
+        for rank, (url, hints) in enumerate(entries):
             for request in self._article_request(url, hints):
-                yield request.replace(priority=freshness_priority(hint_date(hints), moment))
+                yield request.replace(priority=rank_priority(rank, len(entries)))
 
     def _article_request(self, url: str, hints: dict[str, str]) -> Iterator[scrapy.Request]:
         """A request for a URL that a feed or sitemap lists; ``listed_by`` says which kind.
@@ -399,20 +397,16 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(key)
 
 
-def freshness_priority(listed: datetime | None, moment: datetime) -> int:
-    """A request's priority from the date its listing gives: fresher stories go first.
+def rank_priority(rank: int, total: int) -> int:
+    """The priority of the ``rank``-th newest of ``total`` listed articles: newer goes first.
 
-    A few levels rather than one per sitemap entry: Scrapy keeps one queue per priority, on
-    disk (a folder of files) since the crawl has a job folder, so a sitemap of 2,000 ranked
-    entries made and removed 2,000 queues, a tenth of a re-crawl's time.
+    At most ``PRIORITY_LEVELS`` levels, each a run of consecutive ranks: Scrapy keeps one
+    queue per priority, on disk (a folder of files) since the crawl has a job folder, and a
+    sitemap of 2,000 entries with a priority each made and removed 2,000 of them, a tenth of
+    a re-crawl's time. A listing of up to that many entries keeps one level per entry.
     """
-    if listed is None:
-        return 0
-    age = moment - listed
-    for level, limit in enumerate(FRESHNESS_LEVELS):
-        if age < limit:
-            return len(FRESHNESS_LEVELS) - level
-    return 0
+    levels = min(total, PRIORITY_LEVELS)
+    return (total - rank - 1) * levels // total + 1
 
 
 def site_seeds(site: Site) -> list[dict[str, str]]:
