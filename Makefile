@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python -m pip install --quiet --editable '.[test,bench]'
 	$(BIN)/python -m bench.extraction
 	$(BIN)/python -m bench.metadata
+	$(BIN)/python -m bench.crawl
 
 serve: install
 	$(BIN)/newsarchive serve --db $(DB)

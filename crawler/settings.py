@@ -29,6 +29,10 @@ DOWNLOADER_MIDDLEWARES = {
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy re-reads and parses a callback's source on every response to warn about a generator
+# that returns a value (its cache misses bound methods); tests/test_spider_callbacks.py checks
+# our spiders' callbacks for that once instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 AUTOTHROTTLE_ENABLED = True
 # AutoThrottle starts every slot at this delay whatever DOWNLOAD_DELAY says (5 s by default):
 # the spider ties it to the site's download_delay.
@@ -70,6 +74,9 @@ EXTENSIONS = {
     "crawler.extensions.run_lock.ArchiveRunLock": 520,
     "crawler.extensions.interrupt.InterruptPromptly": 530,
     "crawler.progress.LiveProgress": 540,  # only with ARCHIVE_PROGRESS
+    # AutoThrottle in which a 304 may lower the delay, as a 200 does (see the module)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.throttle.ConditionalAutoThrottle": 0,
 }
 
 # --- Our own settings (read only in from_crawler) ----------------------------------------
