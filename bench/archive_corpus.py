@@ -12,8 +12,8 @@ MinHash clustering does the work it does in a crawl), and raw pages the size of 
 - ``COPY_SHARE`` of articles are another site's copy of a recent story: a new headline, a new
   first paragraph, the last paragraph cut (estimated Jaccard about 0.65, well above the
   clustering's 0.4).
-- ``UPDATE_SHARE`` more records re-fetch an earlier article with one sentence changed and a
-  correction line: a new version, classified against the one before.
+- ``UPDATE_SHARE`` more records re-fetch an earlier article with a correction line added: a
+  new version, classified against the one before.
 - Each record carries its raw page: the text inside ~12 KB of site template, as a crawl
   stores it.
 """
@@ -165,12 +165,13 @@ class Corpus:
         }
 
     def _update(self, story: dict[str, Any], moment: datetime) -> dict[str, Any]:
-        """A re-fetch of ``story`` with its last sentence reworded and a correction line."""
+        """A re-fetch of ``story`` with a correction line added.
+
+        The line has no word of the made-up vocabulary, so every word's document frequency
+        stays what ``document_frequency`` counts.
+        """
         fields = dict(story["fields"])
-        fields["body"] = (
-            fields["body"][:-40] + self._text(self._draw(8)) + ".\n\n"
-            "Correction: an earlier version of this article misstated a figure."
-        )
+        fields["body"] += "\n\nCorrection: an earlier version of this story misstated an amount."
         story["fields"] = fields
         return self._record(fields, moment)
 
