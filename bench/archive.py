@@ -12,8 +12,8 @@ timed, not the generation of the records.
 
 Reported:
 
-- records written per second, overall and over the last 10% of the records (an archive that
-  slows as it grows shows here);
+- records written per second, overall and over the first and the last 10% of the records
+  (an archive that slows as it grows shows here);
 - bytes per article: the file (after a checkpoint folds the WAL in) over the articles;
 - extraction pages per second, measured in the same run: ``crawler.extract.extract_article``
   over real pages of the ``article-pages`` set when it is beside the checkout (``bench.data``),
@@ -102,18 +102,25 @@ def build(db: sqlite_utils.Database, corpus: Corpus, batch_size: int) -> dict[st
         timings.append((len(batch), time.perf_counter() - started))
     records = sum(count for count, _ in timings)
     seconds = sum(elapsed for _, elapsed in timings)
-    tail, tail_seconds, written = 0, 0.0, 0
-    for count, elapsed in timings:
-        written += count
-        if written > records * (1 - TAIL_SHARE):
-            tail += count
-            tail_seconds += elapsed
     return {
         "records": records,
         "write_seconds": seconds,
         "records_per_second": records / seconds if seconds else 0.0,
-        "tail_records_per_second": tail / tail_seconds if tail_seconds else 0.0,
+        "head_records_per_second": share_rate(timings, 0.0, TAIL_SHARE),
+        "tail_records_per_second": share_rate(timings, 1 - TAIL_SHARE, 1.0),
     }
+
+
+def share_rate(timings: Sequence[tuple[int, float]], start: float, end: float) -> float:
+    """Records per second over the batches between ``start`` and ``end`` shares of the run."""
+    records = sum(count for count, _ in timings)
+    inside, seconds, written = 0, 0.0, 0
+    for count, elapsed in timings:
+        if records * start <= written < records * end:
+            inside += count
+            seconds += elapsed
+        written += count
+    return inside / seconds if seconds else 0.0
 
 
 def archive_counts(db: sqlite_utils.Database) -> dict[str, int]:
@@ -261,6 +268,7 @@ def report(result: dict[str, Any]) -> str:
         [
             Column("records", "records", "{:,}", width=8),
             Column("rec/s", "records_per_second", "{:.0f}", width=6),
+            Column("first 10%/s", "head_records_per_second", "{:.0f}", width=11),
             Column("last 10%/s", "tail_records_per_second", "{:.0f}", width=10),
             Column("bytes/article", "bytes_per_article", "{:,.0f}", width=13),
             Column("extract p/s", "extraction_pps", "{:.1f}", width=11),

@@ -50,7 +50,7 @@ REVISION_COLUMNS = (
 
 
 # gzip level of stored pages (see the module docstring).
-PAGE_GZIP_LEVEL = 6
+PAGE_GZIP_LEVEL = 3
 
 # What a conditional or gone check found, and what it records.
 CHECK_OUTCOMES = ("unchanged", "gone")
