@@ -52,7 +52,7 @@ from bench.runs import run_extractor
 from crawler.archive import open_archive
 from crawler.archive.clusters import MIN_WORDS, minhash
 from crawler.archive.writes import store_articles
-from crawler.datasette import SEARCH_LIMIT, SEARCH_SQL
+from crawler.datasette import SEARCH_COLUMNS, SEARCH_LIMIT, SEARCH_SQL
 from crawler.datasette.search_home import prepare_connection
 from crawler.revisit import DEFAULT_POLICY
 
@@ -71,14 +71,7 @@ TAIL_SHARE = 0.1
 # The reference row: the search query before it ranked only the newest matches (every match
 # ranked by bm25, each with its snippet), timed on the same archive in the same run.
 RANK_ALL_SQL = f"""
-select
-  articles.id,
-  articles.title,
-  articles.site_name,
-  articles.published,
-  snippet(articles_fts, 2, char(57344), char(57345), '…', 24) as snippet,
-  articles.url
-from articles_fts
+{SEARCH_COLUMNS}from articles_fts
 join articles on articles.id = articles_fts.rowid
 where articles_fts match search_match(:q)
 order by bm25(articles_fts, 10, 5, 1)

@@ -44,6 +44,14 @@ STATIC_MOUNT = "newsarchive"  # served at /newsarchive/
 # (127 ms at 100,000 articles): only the newest SEARCH_NEWEST matches (by id, the order the
 # archive took them in) are ranked, which is every match of all but the most common words. The
 # ranking picks the SEARCH_LIMIT ids alone; snippet() then reads only those rows' text.
+SEARCH_COLUMNS = """select
+  articles.id,
+  articles.title,
+  articles.site_name,
+  articles.published,
+  snippet(articles_fts, 2, char(57344), char(57345), '…', 24) as snippet,
+  articles.url
+"""
 SEARCH_SQL = """
 with newest as (
   select rowid from articles_fts
@@ -58,14 +66,7 @@ best as (
   order by score, rowid desc
   limit {limit}
 )
-select
-  articles.id,
-  articles.title,
-  articles.site_name,
-  articles.published,
-  snippet(articles_fts, 2, char(57344), char(57345), '…', 24) as snippet,
-  articles.url
-from best
+{columns}from best
 join articles_fts on articles_fts.rowid = best.rowid
 join articles on articles.id = best.rowid
 where articles_fts match search_match(:q)
@@ -74,7 +75,7 @@ limit {limit}
 """.strip()
 SEARCH_LIMIT = 100  # the search page says "the 100 best" when it is cut there
 SEARCH_NEWEST = 2000  # matches ranked at most (the newest)
-SEARCH_SQL = SEARCH_SQL.format(limit=SEARCH_LIMIT, newest=SEARCH_NEWEST)
+SEARCH_SQL = SEARCH_SQL.format(columns=SEARCH_COLUMNS, limit=SEARCH_LIMIT, newest=SEARCH_NEWEST)
 
 # Articles edited after they were first archived, the latest change first.
 CHANGED_ARTICLES_SQL = """
