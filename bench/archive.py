@@ -29,6 +29,9 @@ Reported:
   pass. The same words are also timed with the query as it was before it ranked only the
   newest matches (``RANK_ALL_SQL``, rows marked ``rank all``): before and after, same archive.
 
+``--words-from JSON --db PATH`` times the search alone again, on an archive an earlier run kept
+with that run's words (after a change to the query, say).
+
 Times are only comparable within one run on one machine; there are no pass/fail thresholds
 here (``tests/test_bench_archive.py`` checks the run's counts, not its times).
 """
@@ -155,17 +158,20 @@ def search_latency(
         for query, sql in QUERIES.items():
             for band, words in terms.items():
                 rows = {word: len(conn.execute(sql, {"q": word}).fetchall()) for word in words}
-                times = []
+                times, cpu_times = [], []
                 for _ in range(rounds):
                     for word in words:
-                        started = time.perf_counter()
+                        started, cpu_started = time.perf_counter(), time.process_time()
                         conn.execute(sql, {"q": word}).fetchall()
                         times.append((time.perf_counter() - started) * 1000)
+                        cpu_times.append((time.process_time() - cpu_started) * 1000)
                 results[band if query == "search" else f"{band} ({query})"] = {
                     "query": query,
                     "terms": len(words),
                     "median_ms": statistics.median(times) if times else None,
                     "p95_ms": percentile(times, 0.95),
+                    "cpu_median_ms": statistics.median(cpu_times) if cpu_times else None,
+                    "cpu_p95_ms": percentile(cpu_times, 0.95),
                     "min_rows": min(rows.values(), default=0),
                     "rows": rows,
                 }
@@ -292,20 +298,7 @@ def report(result: dict[str, Any]) -> str:
         ],
         name_width=18,
     )
-    search = format_table(
-        [
-            {"name": band, **figures, "share": "{:.3%}-{:.3%}".format(*figures["band"])}
-            for band, figures in result["search"].items()
-        ],
-        [
-            Column("terms", "terms", "{}", width=5),
-            Column("in articles", "share", "{}", width=16),
-            Column("median ms", "median_ms", "{:.2f}", width=9),
-            Column("p95 ms", "p95_ms", "{:.2f}", width=8),
-            Column("min rows", "min_rows", "{}", width=8),
-        ],
-        name_width=18,
-    )
+    search = search_table(result["search"])
     notes = (
         f"{result['articles']:,} articles ({result['copies']:,} copies of another site's story, "
         f"{result['updates']:,} corrected re-fetches) in batches of {result['batch']}: "
@@ -315,6 +308,38 @@ def report(result: dict[str, Any]) -> str:
         f"Extraction: {extraction['source']}."
     )
     return f"{writes}\n\n{search}\n\n{notes}"
+
+
+def search_table(search: dict[str, dict[str, Any]]) -> str:
+    """One row per band and query: wall and CPU milliseconds, the fewest rows a word found."""
+    return format_table(
+        [
+            {"name": band, **figures, "share": "{:.3%}-{:.3%}".format(*figures["band"])}
+            for band, figures in search.items()
+        ],
+        [
+            Column("terms", "terms", "{}", width=5),
+            Column("in articles", "share", "{}", width=16),
+            Column("median ms", "median_ms", "{:.2f}", width=9),
+            Column("p95 ms", "p95_ms", "{:.2f}", width=8),
+            Column("CPU median", "cpu_median_ms", "{:.2f}", width=10),
+            Column("CPU p95", "cpu_p95_ms", "{:.2f}", width=8),
+            Column("min rows", "min_rows", "{}", width=8),
+        ],
+        name_width=18,
+    )
+
+
+def search_again(args: argparse.Namespace) -> dict[str, Any]:
+    """Time the queries again on a kept archive (``--db``) with an earlier run's words."""
+    earlier = json.loads(args.words_from.read_text(encoding="utf-8"))
+    bands_of = {name: figures for name, figures in earlier["search"].items() if " " not in name}
+    terms = {name: list(figures["rows"]) for name, figures in bands_of.items()}
+    search = search_latency(args.db, terms, args.rounds)
+    for name, figures in search.items():
+        band = bands_of[name.split(" ")[0]]
+        figures.update({key: band[key] for key in ("share_low", "share_high", "band")})
+    return {"articles": earlier["articles"], "search": search}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -329,11 +354,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--extract-pages", type=int, default=EXTRACT_PAGES)
     parser.add_argument("--db", type=Path, help="keep the archive at this (new) path")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
+    parser.add_argument(
+        "--words-from",
+        type=Path,
+        help="only time the search again, on the archive --db kept by the run that wrote this "
+        "JSON, with its words",
+    )
     args = parser.parse_args(argv)
     if args.articles < 1 or args.batch < 1 or args.rounds < 1:
         parser.error("--articles, --batch and --rounds must be at least 1")
-    result = run(args)
-    print(report(result), flush=True)
+    if args.words_from:
+        if not args.db or not args.db.is_file():
+            parser.error("--words-from needs --db naming the archive that run kept")
+        result = search_again(args)
+        print(f"{result['articles']:,} articles\n\n{search_table(result['search'])}", flush=True)
+    else:
+        result = run(args)
+        print(report(result), flush=True)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     return 0
