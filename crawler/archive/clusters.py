@@ -37,8 +37,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import operator
 import re
 import struct
+import sys
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +63,7 @@ SCHEME = "affine32"
 METHOD = f"minhash:{SCHEME}:seed{SEED}:perm{NUM_PERM}:words{SHINGLE_WORDS}"
 
 _WORD = re.compile(r"\w+")
+_DIGEST = operator.methodcaller("digest")
 
 SIGNATURES_SQL = """
 CREATE TABLE article_signatures (
@@ -85,21 +88,38 @@ CLUSTER_INDEXES_SQL = (
 
 def shingles(body: str) -> set[str]:
     """The body's word ``SHINGLE_WORDS``-grams, case folded, punctuation and accents ignored."""
-    decomposed = unicodedata.normalize("NFKD", body)
-    text = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-    words = _WORD.findall(text)
+    text = body if body.isascii() else unicodedata.normalize("NFKD", body).translate(_marks())
+    words = _WORD.findall(text.casefold())
     if len(words) < MIN_WORDS:
         return set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    return set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
+
+
+@functools.cache
+def _marks() -> dict[int, None]:
+    """Every combining mark, to delete with ``str.translate``: one C call per body rather than
+    a Python test per character (the accents NFKD splits off; ASCII text has none)."""
+    return {code: None for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))}
 
 
 def minhash(body: str) -> MinHash | None:
-    """The body's MinHash signature; None for a body shorter than ``MIN_WORDS`` words."""
+    """The body's MinHash signature; None for a body shorter than ``MIN_WORDS`` words.
+
+    Each shingle's value is datasketch's own ``sha1_hash32`` (the first four bytes of its
+    SHA-1 digest, little-endian), but computed for all shingles at once: the digests are made
+    by ``map`` (no Python line runs per shingle) and read as one array, then handed to a
+    MinHash whose hash function is ``int``. The same signature as ``update_batch`` on the
+    encoded shingles, in a third of the time (a 10 KB article has 1,700 shingles).
+    """
+    import numpy as np  # as datasketch: only when a body is signed
+
     grams = shingles(body)
     if not grams:
         return None
+    digests = b"".join(map(_DIGEST, map(hashlib.sha1, map(str.encode, grams))))
+    values = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0]  # 20-byte digests
     signature = _empty_minhash().copy()
-    signature.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
+    signature.update_batch(values.tolist())
     return signature
 
 
@@ -109,7 +129,8 @@ def _empty_minhash() -> MinHash:
     datasketch would otherwise draw again for every body."""
     from datasketch import MinHash  # imports scipy: only when a body is signed
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    # Values come hashed (see ``minhash``): ``int`` passes them through, at C speed.
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=int)
 
 
 def similarity(first: MinHash, second: MinHash) -> float:
@@ -146,9 +167,10 @@ def update_clusters(db: sqlite_utils.Database, article_id: int) -> None:
         return
     body, content_hash = row
     signature = minhash(body or "")
-    _store_signature(db, article_id, content_hash, signature)
+    keys = band_keys(signature) if signature is not None else []
+    _store_signature(db, article_id, content_hash, signature, keys)
     group = set(_cluster_of(db, article_id))
-    for match in _matches(db, article_id, content_hash, signature):
+    for match in _matches(db, article_id, content_hash, signature, keys):
         group.update(_cluster_of(db, match))
     _regroup(db, group)
 
@@ -160,7 +182,7 @@ def leave_cluster(db: sqlite_utils.Database, article_id: int) -> None:
     regroup without it (under their own earliest copy). Call inside the deleting transaction.
     """
     others = [member for member in _cluster_of(db, article_id) if member != article_id]
-    _store_signature(db, article_id, "", None)
+    _store_signature(db, article_id, "", None, [])
     db.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", [article_id])
     db.execute("UPDATE articles SET duplicate_of = NULL WHERE duplicate_of = ?", [article_id])
     if others:
@@ -188,7 +210,11 @@ def sign_all(db: sqlite_utils.Database) -> int:
 
 
 def _store_signature(
-    db: sqlite_utils.Database, article_id: int, content_hash: str, signature: MinHash | None
+    db: sqlite_utils.Database,
+    article_id: int,
+    content_hash: str,
+    signature: MinHash | None,
+    keys: Sequence[int],
 ) -> None:
     db.execute("DELETE FROM article_bands WHERE article_id = ?", [article_id])
     if signature is None:
@@ -205,12 +231,16 @@ def _store_signature(
     )
     db.conn.executemany(
         "INSERT INTO article_bands (band_key, article_id) VALUES (?, ?)",
-        [(key, article_id) for key in band_keys(signature)],
+        [(key, article_id) for key in keys],
     )
 
 
 def _matches(
-    db: sqlite_utils.Database, article_id: int, content_hash: str, signature: MinHash | None
+    db: sqlite_utils.Database,
+    article_id: int,
+    content_hash: str,
+    signature: MinHash | None,
+    keys: Sequence[int],
 ) -> set[int]:
     """Other articles with the same content hash, or LSH candidates similar enough."""
     found = {
@@ -222,7 +252,6 @@ def _matches(
     }
     if signature is None:
         return found
-    keys = band_keys(signature)
     placeholders = ", ".join("?" for _ in keys)
     candidates = db.execute(
         f"""

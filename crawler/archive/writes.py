@@ -49,6 +49,9 @@ REVISION_COLUMNS = (
 )
 
 
+# gzip level of stored pages (see the module docstring).
+PAGE_GZIP_LEVEL = 3
+
 # What a conditional or gone check found, and what it records.
 CHECK_OUTCOMES = ("unchanged", "gone")
 # A record any of whose URLs was taken down (``newsarchive forget``): refused, nothing written.
@@ -109,10 +112,10 @@ def _store_one(
 
     existing = _find_article(db, aliases)
     if existing is None:
-        article_id = _inserted_id(
-            db.table("articles").insert(
-                {**columns, "first_seen": fetched_at, "last_seen": fetched_at, "version": 1}
-            )
+        article_id = _insert(
+            db,
+            "articles",
+            {**columns, "first_seen": fetched_at, "last_seen": fetched_at, "version": 1},
         )
         outcome, version = "new", 1
     elif existing["content_hash"] == columns["content_hash"]:
@@ -125,13 +128,18 @@ def _store_one(
     else:
         article_id, version, outcome = existing["id"], existing["version"] + 1, "changed"
         seen = {"gone_at": None, "last_seen": max(existing["last_seen"], fetched_at)}
-        db.table("articles").update(
-            article_id, {**columns, "version": version, **(seen if refetched else {})}
+        _update(
+            db,
+            "articles",
+            article_id,
+            {**columns, "version": version, **(seen if refetched else {})},
         )
 
     page_id = _store_page(db, page, article_id) if refetched else _page_id(db, page)
     if outcome != "unchanged":
-        db.table("revisions").insert(
+        _insert(
+            db,
+            "revisions",
             {
                 "article_id": article_id,
                 "version": version,
@@ -142,7 +150,7 @@ def _store_one(
                 "page_id": page_id,
                 "reason": record.get("revision_reason") or "crawl",
                 **change_columns(db, article_id, columns, first=outcome == "new"),
-            }
+            },
         )
         update_clusters(db, article_id)  # new content: re-signed, its cluster re-checked
     for url in aliases:
@@ -319,21 +327,37 @@ def _store_page(db: sqlite_utils.Database, page: Mapping[str, Any], article_id: 
             [page["fetched_at"], article_id, row[0]],
         )
         return int(row[0])
-    return _inserted_id(
-        db.table("pages").insert(
-            {
-                "url": page["url"],
-                "status": page["status"],
-                "headers": json.dumps(dict(page.get("headers") or {}), sort_keys=True),
-                "fetched_at": page["fetched_at"],
-                "last_fetched_at": page["fetched_at"],
-                "html_sha256": digest,
-                "html_size": len(body),
-                "html_gzip": gzip.compress(body, mtime=0),
-                "article_id": article_id,
-            }
-        )
+    return _insert(
+        db,
+        "pages",
+        {
+            "url": page["url"],
+            "status": page["status"],
+            "headers": json.dumps(dict(page.get("headers") or {}), sort_keys=True),
+            "fetched_at": page["fetched_at"],
+            "last_fetched_at": page["fetched_at"],
+            "html_sha256": digest,
+            "html_size": len(body),
+            "html_gzip": gzip.compress(body, compresslevel=PAGE_GZIP_LEVEL, mtime=0),
+            "article_id": article_id,
+        },
     )
+
+
+def _insert(db: sqlite_utils.Database, table: str, row: Mapping[str, Any]) -> int:
+    """Insert ``row`` (keys are column names of ours, never input) and return its rowid."""
+    names = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    cursor = db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))  # noqa: S608
+    if cursor.lastrowid is None:
+        raise RuntimeError(f"insert into {table} returned no row id")
+    return int(cursor.lastrowid)
+
+
+def _update(db: sqlite_utils.Database, table: str, row_id: int, row: Mapping[str, Any]) -> None:
+    """Set ``row``'s columns (names of ours, never input) of the row ``row_id``."""
+    assignments = ", ".join(f"{name} = ?" for name in row)
+    db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*row.values(), row_id])  # noqa: S608
 
 
 def _page_id(db: sqlite_utils.Database, page: Mapping[str, Any]) -> int | None:
