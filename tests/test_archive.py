@@ -255,7 +255,7 @@ def test_archive_of_schema_1_gains_site_templates_and_schedule(archive_path):
     conn.commit()
     conn.close()
     db = open_archive(archive_path)
-    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 8
     assert {"site_templates", "schedule", "takedowns"} <= set(db.table_names())
     assert {"changed_fields", "change_class", "corrections", "reason"} <= set(
         db.table("revisions").columns_dict
@@ -372,3 +372,21 @@ def test_cleaning_a_stored_body_signs_it_again_for_near_duplicates(archive_path)
     )
     save_site_template(db, "news", state={}, blocks=[], updated_at="2026-11-01", updates=[update])
     assert db.execute(signed, [stored.article_id]).fetchone() == ("new",)
+
+
+def test_the_search_index_is_rewritten_only_when_indexed_text_changes(archive_path):
+    """A revisit that moves ``last_seen`` leaves the full-text index alone (schema 8)."""
+    db = open_archive(archive_path)
+    (stored,) = store_articles(db, [record(body="The harbor bridge reopened.")])
+
+    def writes_to_index(sql: str) -> int:
+        before = db.conn.total_changes
+        db.execute(sql, [stored.article_id])
+        return db.conn.total_changes - before
+
+    assert writes_to_index("update articles set last_seen = 'later' where id = ?") == 1
+    assert writes_to_index("update articles set gone_at = 'gone' where id = ?") == 1
+    assert writes_to_index("update articles set body = 'The ferry sailed.' where id = ?") > 1
+    matches = "select count(*) from articles_fts where articles_fts match ?"
+    assert db.execute(matches, ["ferry"]).fetchone() == (1,)
+    assert db.execute(matches, ["harbor"]).fetchone() == (0,)

@@ -275,6 +275,25 @@ def _add_revision_classes_and_takedowns_v6(db: sqlite_utils.Database) -> None:
     db.execute(TAKEDOWNS_SQL)
 
 
+# The full-text index follows only the columns it holds. sqlite-utils' update trigger fires on
+# every UPDATE of an article, so each revisit that only moved ``last_seen`` (a 304, an
+# unchanged page), and each ``duplicate_of`` or ``gone_at`` change, deleted and re-indexed the
+# whole body. ``AFTER UPDATE OF`` limits it to the indexed columns; the index itself is unchanged.
+REINDEX_ON_TEXT_CHANGE_SQL = """
+CREATE TRIGGER articles_au AFTER UPDATE OF title, description, body ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, title, description, body)
+    VALUES ('delete', old.rowid, old.title, old.description, old.body);
+  INSERT INTO articles_fts (rowid, title, description, body)
+    VALUES (new.rowid, new.title, new.description, new.body);
+END
+"""
+
+
+def _reindex_only_on_text_change_v8(db: sqlite_utils.Database) -> None:
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(REINDEX_ON_TEXT_CHANGE_SQL)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_v1,
     _add_site_templates_v2,
@@ -285,6 +304,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     # Syndication clusters: MinHash signatures and LSH band keys of article bodies
     # (crawler.archive.clusters), built here for the articles already stored.
     add_cluster_tables,
+    _reindex_only_on_text_change_v8,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
