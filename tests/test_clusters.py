@@ -17,7 +17,7 @@ import sqlite_utils
 from crawler.archive import clusters as c
 from crawler.archive import open_archive, store_articles
 from crawler.archive.connection import write_transaction
-from crawler.archive.schema import MIGRATIONS
+from crawler.archive.schema import MIGRATIONS, SCHEMA_VERSION
 from crawler.datasette import build_datasette
 from crawler.demo.server import SiteServer
 from crawler.extract import extract_article
@@ -356,7 +356,7 @@ def test_migration_signs_and_clusters_articles_already_stored(archive_path: Path
         )
     conn.close()
     db = open_archive(archive_path)
-    assert db.execute("pragma user_version").fetchone() == (7,)
+    assert db.execute("pragma user_version").fetchone() == (SCHEMA_VERSION,)
     assert db.execute("select count(*) from article_signatures").fetchone() == (3,)
     assert duplicate_of(db) == {
         "http://a.test/1": None,
