@@ -13,11 +13,11 @@ lose a date that only the feed gave.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from crawler.archive import open_archive
 from crawler.archive.stored_pages import PageRef, stored_page
+from crawler.clock import archive_time, parse_instant
 from crawler.middlewares.stored_responses import StoredResponse
 
 if TYPE_CHECKING:
@@ -38,15 +38,12 @@ def parse_since(text: str) -> str:
     with a message for the user.
     """
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return archive_time(parse_instant(text))
     except ValueError:
         raise ValueError(
             f"--since {text!r}: not an ISO 8601 date or time (e.g. 2026-11-01 or "
             "2026-11-01T06:00:00+00:00)"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def discovery_hints(ref: PageRef) -> dict[str, str]:

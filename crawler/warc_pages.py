@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from crawler import settings as defaults
+from crawler.clock import archive_time, parse_instant
 from crawler.middlewares.stored_responses import StoredResponse
 from crawler.sites import Site, site_for_url
 from spiders.urls import host_slug
@@ -158,12 +158,9 @@ class WarcPages:
 def warc_date(text: str) -> str:
     """A ``WARC-Date`` (``2026-11-29T16:59:14Z``, maybe with fractions) as the archive's time."""
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return archive_time(parse_instant(text))
     except ValueError:
         raise ArchiveLoadFailed(f"bad WARC-Date {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _starts_with_gzip(path: Path) -> bool:

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from crawler.clock import now_iso
+from crawler.clock import instant_or_none, now_iso
 from crawler.extract.access import ACCESS_VALUES
 from crawler.extract.dates import FUTURE_SLACK
 
@@ -99,8 +98,8 @@ def date_guards(published: str | None, modified: str | None, fetched_at: str) ->
     either, nor before a ``published`` that passed. Values that do not parse are left to the
     normalize stage, which never produces them.
     """
-    fetched = _instant(fetched_at)
-    published_at, modified_at = _instant(published), _instant(modified)
+    fetched = instant_or_none(fetched_at)
+    published_at, modified_at = instant_or_none(published), instant_or_none(modified)
     failed: dict[str, str] = {}
     if fetched is not None and published_at is not None and published_at > fetched + FUTURE_SLACK:
         failed["published"] = "published_after_fetch"
@@ -111,16 +110,6 @@ def date_guards(published: str | None, modified: str | None, fetched_at: str) ->
         elif published_at is not None and modified_at < published_at:
             failed["modified"] = "modified_before_published"
     return failed
-
-
-def _instant(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class ValidateArticlePipeline:

@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 from scrapy.selector import Selector
 from scrapy.utils.gz import gunzip
 
+from crawler.clock import instant_or_none
+
 if TYPE_CHECKING:
     from scrapy.http import Response
 
@@ -31,13 +33,13 @@ def parse_date(text: str | None) -> datetime | None:
     """An ISO 8601 (sitemaps) or RFC 822 (RSS) date as an aware datetime; None if unreadable."""
     if not text:
         return None
+    iso = instant_or_none(text)
+    if iso is not None:
+        return iso
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crawler.archive.changes import change_columns
@@ -21,6 +21,7 @@ from crawler.archive.clusters import update_clusters
 from crawler.archive.connection import write_transaction
 from crawler.archive.schema import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS
 from crawler.archive.takedowns import taken_down
+from crawler.clock import instant_or_none
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -255,9 +256,9 @@ def _schedule(
     published, first_seen, last_change, old_etag, old_last_modified = row
     if changed or last_change is None:
         last_change = checked_at
-    checked = _instant(checked_at) or datetime.fromisoformat(first_seen)
-    born = _instant(published) or _instant(first_seen) or checked
-    since_change = checked - (_instant(last_change) or checked)
+    checked = instant_or_none(checked_at) or datetime.fromisoformat(first_seen)
+    born = instant_or_none(published) or instant_or_none(first_seen) or checked
+    since_change = checked - (instant_or_none(last_change) or checked)
     interval = (
         max(0, int(interval_for((checked - born).total_seconds(), since_change.total_seconds())))
         if interval_for is not None
@@ -286,17 +287,6 @@ def _schedule(
             last_modified or (None if changed else old_last_modified),
         ],
     )
-
-
-def _instant(text: str | None) -> datetime | None:
-    """An ISO 8601 time as an aware datetime (UTC when it names no zone); None if unreadable."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _find_article(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, Any] | None:

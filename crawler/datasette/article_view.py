@@ -10,11 +10,12 @@ may become links (http and https only: a stored ``javascript:`` URL is shown, ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.archive.history import json_list, json_object, paragraphs
+from crawler.clock import parse_instant
 
 if TYPE_CHECKING:
     from crawler.archive.history import Version
@@ -46,11 +47,9 @@ def when(value: str | None) -> When | None:
     if not value:
         return None
     try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        instant = parse_instant(value)  # no zone: UTC, as the archive stores times
     except ValueError:
         return When(iso=value, text=value)
-    if instant.tzinfo is None:  # the archive stores UTC; say so rather than guess
-        instant = instant.replace(tzinfo=timezone.utc)
     zone = "UTC" if instant.utcoffset() == timezone.utc.utcoffset(None) else instant.strftime("%z")
     return When(iso=instant.isoformat(), text=f"{instant:%-d %b %Y, %H:%M} {zone}")
 
