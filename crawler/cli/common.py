@@ -64,6 +64,24 @@ VERBOSE_OPTION = click.option(
 )
 
 
+PROGRESS_OPTION = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show live progress on stderr (per site pages, articles, errors, pages/s). "
+    "Default: when stderr is a terminal and -v is not given.",
+)
+
+
+def set_progress(settings: Any, progress: bool | None, verbose: bool) -> None:
+    """``--progress`` into the run's settings; by default on a terminal without ``-v``.
+
+    Scrapy's log (``-v``) shares stderr, where a redrawn table would garble it.
+    """
+    if progress is None:
+        progress = sys.stderr.isatty() and not verbose
+    settings.set("ARCHIVE_PROGRESS", progress, priority="cmdline")
+
+
 def text_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     """Rows as aligned text columns under a header line; an empty cell for NULL."""
     cells = [list(columns)] + [

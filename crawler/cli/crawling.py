@@ -12,6 +12,7 @@ from crawler import jobdir
 from crawler.cli.common import (
     DB_OPTION,
     IDLE_EXIT_OPTION,
+    PROGRESS_OPTION,
     REDIS_OPTION,
     SET_OPTION,
     SITES_OPTION,
@@ -20,6 +21,7 @@ from crawler.cli.common import (
     chosen_sites,
     fail,
     load_sites_or_exit,
+    set_progress,
     settings_for,
     worker_mode,
 )
@@ -45,12 +47,7 @@ if TYPE_CHECKING:
 @IDLE_EXIT_OPTION
 @SET_OPTION
 @VERBOSE_OPTION
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show live progress on stderr (per site pages, articles, errors, pages/s). "
-    "Default: when stderr is a terminal and -v is not given.",
-)
+@PROGRESS_OPTION
 def crawl(
     site_slugs: tuple[str, ...],
     sites_path: Path,
@@ -80,9 +77,7 @@ def crawl(
         settings = settings_for(db_path, sites_path, overrides, verbose, mode)
         sys.exit(crawl_as_worker(chosen, settings))
     settings = settings_for(db_path, sites_path, overrides, verbose)
-    if progress is None:  # Scrapy's log (-v) shares stderr: a redrawn table would garble it
-        progress = sys.stderr.isatty() and not verbose
-    settings.set("ARCHIVE_PROGRESS", progress, priority="cmdline")
+    set_progress(settings, progress, verbose)
     sys.exit(crawl_sites(chosen, db_path, settings))
 
 

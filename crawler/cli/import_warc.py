@@ -10,13 +10,14 @@ import click
 
 from crawler.cli.common import (
     DB_OPTION,
+    PROGRESS_OPTION,
     SET_OPTION,
     SITES_OPTION,
     VERBOSE_OPTION,
     archive_run,
     fail,
 )
-from crawler.cli.reextract import PROGRESS_OPTION, echo_problems, stored_run
+from crawler.cli.reextract import echo_problems, stored_run
 from crawler.runner import EXIT_FAILED, EXIT_PARTLY, record_outcome, run_spiders
 from crawler.warc_pages import NotAWarc, WarcPages, check_warc
 

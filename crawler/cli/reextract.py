@@ -11,12 +11,14 @@ from crawler.archive import open_archive
 from crawler.archive.stored_pages import archived_sites, latest_pages
 from crawler.cli.common import (
     DB_OPTION,
+    PROGRESS_OPTION,
     SET_OPTION,
     SITES_OPTION,
     VERBOSE_OPTION,
     archive_run,
     fail,
     load_sites_or_exit,
+    set_progress,
     settings_for,
 )
 from crawler.middlewares.stored_responses import use_stored_responses
@@ -25,12 +27,6 @@ from crawler.stored_pages import parse_since, stored_responses
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-PROGRESS_OPTION = click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show live progress on stderr. Default: when stderr is a terminal and -v is not given.",
-)
 
 
 @click.command()
@@ -120,9 +116,7 @@ def stored_run(
     sites = load_sites_or_exit(sites_path) if sites_path.exists() else {}
     settings = settings_for(db_path, sites_path, overrides, verbose)
     use_stored_responses(settings)
-    if progress is None:  # Scrapy's log (-v) shares stderr: a redrawn table would garble it
-        progress = sys.stderr.isatty() and not verbose
-    settings.set("ARCHIVE_PROGRESS", progress, priority="cmdline")
+    set_progress(settings, progress, verbose)
     return sites, settings
 
 
