@@ -8,14 +8,9 @@ Datasette plugin, a test or a notebook can use it alone::
 """
 
 from crawler.archive.connection import ArchiveError, ArchiveLocked, is_disk_full, open_archive
+from crawler.archive.crawls import finish_crawl, record_exit_code, start_crawl
 from crawler.archive.schema import SCHEMA_VERSION
-from crawler.archive.writes import (
-    StoreOutcome,
-    finish_crawl,
-    record_exit_code,
-    start_crawl,
-    store_articles,
-)
+from crawler.archive.writes import StoreOutcome, store_articles
 
 __all__ = [
     "SCHEMA_VERSION",

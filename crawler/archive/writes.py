@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
     import sqlite_utils
-    from sqlite_utils.db import Table
 
     # (age in seconds since publication or first sight, seconds since the content last
     # changed) -> seconds until the next check. Handed in (crawler.revisit): the archive
@@ -359,13 +358,6 @@ def _page_id(db: sqlite_utils.Database, page: Mapping[str, Any]) -> int | None:
     return int(row[0]) if row else None
 
 
-def _inserted_id(table: Table) -> int:
-    """The rowid of the row an ``insert`` just wrote."""
-    if table.last_pk is None:
-        raise RuntimeError(f"insert into {table.name} returned no row id")
-    return int(table.last_pk)
-
-
 def _column_value(name: str, value: Any) -> Any:
     if name == "access":
         return value or "open"
@@ -380,24 +372,3 @@ def _unique(urls: Iterable[str | None]) -> list[str]:
         if url:
             seen.setdefault(url, None)
     return list(seen)
-
-
-def start_crawl(db: sqlite_utils.Database, *, site: str, command: str, started_at: str) -> int:
-    """Record the start of one run over one site; returns the ``crawls.id``."""
-    with write_transaction(db):
-        return _inserted_id(
-            db.table("crawls").insert({"site": site, "command": command, "started_at": started_at})
-        )
-
-
-def finish_crawl(db: sqlite_utils.Database, crawl_id: int, **counts: Any) -> None:
-    """Record how a run ended: ``finished_at``, counts, ``finish_reason``."""
-    with write_transaction(db):
-        db.table("crawls").update(crawl_id, counts)
-
-
-def record_exit_code(db: sqlite_utils.Database, crawl_ids: Iterable[int], exit_code: int) -> None:
-    """Record the exit code of the command that ran these crawls (known only at its end)."""
-    with write_transaction(db):
-        for crawl_id in crawl_ids:
-            db.execute("UPDATE crawls SET exit_code = ? WHERE id = ?", [exit_code, crawl_id])
