@@ -4,7 +4,9 @@ Extraction (parsing, metadata, trafilatura, htmldate) is pure CPU work in Python
 would hold the GIL, so ``ARCHIVE_EXTRACT_WORKERS`` runs it in processes of a
 ``concurrent.futures.ProcessPoolExecutor``. The reactor's process keeps fetching, normalizing,
 deduplicating and storing while the workers extract, and awaits each result as an asyncio
-future, never blocking the reactor.
+future, never blocking the reactor. The same workers sign each body for the near-duplicate
+index before it is stored (``SignJob``): after extraction the largest share of a page's CPU
+time in the reactor's process, and it needs nothing but the final body.
 
 What runs where, and why:
 
@@ -41,22 +43,36 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from crawler.extract.article import PageExtraction, extract_page
+from crawler.archive.clusters import Signed, sign
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from crawler.extract.article import PageExtraction
     from crawler.extract.selectors import SiteSelectors
 
 logger = logging.getLogger(__name__)
-PRELOAD = ["crawler.extract.article"]  # imported once in the fork server, shared by workers
+# Imported once in the fork server, shared by workers (datasketch: the signing's MinHash).
+PRELOAD = ["crawler.extract.article", "crawler.archive.clusters", "datasketch"]
 PARENT_CHECK_SECONDS = 1.0
 
 
+Result_co = TypeVar("Result_co", covariant=True)
+
+
+class Job(Protocol[Result_co]):
+    """Work for a worker: plain data, with what to name it by in messages."""
+
+    @property
+    def label(self) -> str: ...
+
+    def run(self) -> Result_co: ...
+
+
 class WorkerCrashed(RuntimeError):
-    """A page's extraction killed its worker twice."""
+    """A job killed its worker twice."""
 
 
 def _watch_parent(crawl: int, fork_server: int) -> None:
@@ -95,7 +111,13 @@ class PageJob:
     hints: Mapping[str, str] | None = None
     selectors: SiteSelectors | None = None
 
+    @property
+    def label(self) -> str:
+        return self.url
+
     def run(self) -> PageExtraction:
+        from crawler.extract.article import extract_page  # see crawler/extract/__init__.py
+
         return extract_page(
             self.html,
             self.url,
@@ -105,12 +127,29 @@ class PageJob:
         )
 
 
-def _run(job: PageJob) -> PageExtraction:
+@dataclass(frozen=True)
+class SignJob:
+    """An article body to sign for the near-duplicate index, made from ``content_hash``."""
+
+    url: str
+    body: str
+    content_hash: str
+
+    @property
+    def label(self) -> str:
+        return f"the body of {self.url}"
+
+    def run(self) -> Signed:
+        return sign(self.body, self.content_hash)
+
+
+def _run(job: Job[Any]) -> Any:
     return job.run()
 
 
 class ExtractPool:
-    """``workers`` processes that run ``extract_page``; restarted when one of them dies."""
+    """``workers`` processes that run jobs (a page's extraction, a body's signing); restarted
+    when one of them dies."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -139,18 +178,19 @@ class ExtractPool:
         self._generation += 1
         self.restarts += 1
 
-    async def extract(self, job: PageJob) -> PageExtraction:
+    async def run(self, job: Job[Result_co]) -> Result_co:
         """``job.run()`` in a worker, tried twice if its worker dies."""
         for attempt in (1, 2):
             executor, generation = self._current()
             try:
                 future = executor.submit(_run, job)
-                return await asyncio.wrap_future(future)
+                result: Result_co = await asyncio.wrap_future(future)
+                return result
             except BrokenProcessPool:
                 self._restart(generation)
                 if attempt == 1:
-                    logger.warning("An extraction worker died; extracting %s again", job.url)
-        raise WorkerCrashed(f"extraction workers died twice on {job.url}")
+                    logger.warning("An extraction worker died; trying %s again", job.label)
+        raise WorkerCrashed(f"extraction workers died twice on {job.label}")
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests and the shutdown check)."""
@@ -162,6 +202,18 @@ class ExtractPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def extract_workers(asked: int, cores: int | None = None, *, quiet: bool = False) -> int:
+    """The worker processes to start: ``asked``, or 0 (with a warning unless ``quiet``) on
+    one core."""
+    cores = os.cpu_count() if cores is None else cores
+    if asked > 0 and (cores or 1) < 2:
+        if quiet:
+            return 0
+        logger.warning("ARCHIVE_EXTRACT_WORKERS = %d ignored: this machine has one core", asked)
+        return 0
+    return max(0, asked)
 
 
 _shared: ExtractPool | None = None

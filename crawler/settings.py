@@ -8,6 +8,8 @@ spider at priority "spider", so ``-s`` on the command line still wins.
 
 from __future__ import annotations
 
+from scrapy.settings import default_settings
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -77,6 +79,14 @@ EXTENSIONS = {
     # AutoThrottle in which a 304 may lower the delay, as a 200 does (see the module)
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.extensions.throttle.ConditionalAutoThrottle": 0,
+}
+# Scrapy's own extensions minus the two consoles, which are off (below) and so not even
+# imported: Scrapy loads every class named in EXTENSIONS, even one set to None, and the
+# remote control's module imports aiohttp, a tenth of a second of every crawl's start-up.
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in default_settings.EXTENSIONS_BASE.items()
+    if path.rpartition(".")[2] not in ("RemoteControl", "TelnetConsole")
 }
 
 # --- Our own settings (read only in from_crawler) ----------------------------------------

@@ -24,7 +24,6 @@ warning.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
@@ -43,7 +42,6 @@ from crawler.archive.templates import (
 )
 from crawler.clock import now_iso
 from crawler.extract.access import DEFAULT_MIN_BODY_CHARS
-from crawler.extract.article import PageExtraction, finish_article
 from crawler.extract.templates import (
     DEFAULT_MIN_PAGES,
     DEFAULT_SHARE,
@@ -51,7 +49,13 @@ from crawler.extract.templates import (
     SiteTemplate,
     split_paragraphs,
 )
-from crawler.extract_pool import ExtractPool, PageJob, acquire_pool, release_pool
+from crawler.extract_pool import (
+    ExtractPool,
+    PageJob,
+    acquire_pool,
+    extract_workers,
+    release_pool,
+)
 from crawler.sites import Site, load_sites
 from crawler.urls import identity_url
 from pipelines.dedupe import content_hash
@@ -64,6 +68,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from crawler.archive import StoreOutcome
+    from crawler.extract.article import PageExtraction
 
 logger = logging.getLogger(__name__)
 WORD = re.compile(r"\w+")  # as the normalize stage counts words
@@ -181,10 +186,12 @@ class StripBoilerplatePipeline:
 
     async def _extract_in_worker(self, item: Any, job: PageJob) -> Any:
         assert self.pool is not None
-        return self._finish(item, await self.pool.extract(job))
+        return self._finish(item, await self.pool.run(job))
 
     def _finish(self, item: Any, found: PageExtraction) -> Any:
         """Apply the site's template, learn from the page, fill in the item."""
+        from crawler.extract.article import finish_article  # see crawler/extract/__init__.py
+
         adapter = ItemAdapter(item)
         template = self.template_for(str(adapter.get("site")))
         record = finish_article(found, template, min_body_chars=self.min_body_chars)
@@ -237,15 +244,6 @@ class StripBoilerplatePipeline:
     def _stats(self, key: str, count: int = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, count)
-
-
-def extract_workers(asked: int, cores: int | None = None) -> int:
-    """The worker processes to start: ``asked``, or 0 (with a warning) on one core."""
-    cores = os.cpu_count() if cores is None else cores
-    if asked > 0 and (cores or 1) < 2:
-        logger.warning("ARCHIVE_EXTRACT_WORKERS = %d ignored: this machine has one core", asked)
-        return 0
-    return max(0, asked)
 
 
 def _sites_of(crawler: Crawler) -> dict[str, Site]:

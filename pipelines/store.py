@@ -5,6 +5,10 @@ article's identity, so a crash loses at most the batch not yet committed and a r
 crawl recovers it. Batches are flushed when full, when the oldest waiting article is
 ``ARCHIVE_FLUSH_SECONDS`` old, and when the spider closes. The archive is opened in
 ``open_spider``: a path that cannot be an archive stops the crawl before its first request.
+
+With ``ARCHIVE_EXTRACT_WORKERS`` above 0 each body is signed for the near-duplicate index in
+the extraction workers (``crawler.extract_pool.SignJob``) before it is queued, so that the
+write, in the reactor's process, only stores the signature.
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ from crawler.archive.reads import revisit_plan
 from crawler.archive.takedowns import taken_down_hashes
 from crawler.archive.writes import FORGOTTEN, store_articles
 from crawler.clock import now_iso
+from crawler.extract_pool import (
+    ExtractPool,
+    SignJob,
+    WorkerCrashed,
+    acquire_pool,
+    extract_workers,
+    release_pool,
+)
 from crawler.items import ARTICLE_COLUMNS
 from crawler.revisit import DEFAULT_POLICY
 from crawler.stat_counts import total
@@ -43,12 +55,15 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
+    from crawler.archive.clusters import Signed
+
 
 logger = logging.getLogger(__name__)
 
 
-def archive_record(item: Any) -> dict[str, Any]:
-    """What ``store_articles`` takes: the columns, the raw page, and every identifying URL."""
+def archive_record(item: Any, signed: Signed | None = None) -> dict[str, Any]:
+    """What ``store_articles`` takes: the columns, the raw page, every identifying URL, and
+    the body's signature if it was made beforehand."""
     adapter = ItemAdapter(item)
     page = adapter["page"]
     record = {name: adapter.get(name) for name in ARTICLE_COLUMNS}
@@ -58,6 +73,8 @@ def archive_record(item: Any) -> dict[str, Any]:
         identity_url(page.requested_url or page.url),
         page.requested_url,
     ]
+    if signed is not None:
+        record["signed"] = signed
     return record
 
 
@@ -71,6 +88,7 @@ class StoreArticlePipeline:
         synchronous: str,
         crawler: Crawler,
         max_page_count: int = 0,
+        workers: int = 0,
     ) -> None:
         self.path = path
         self.batch_size = max(1, batch_size)
@@ -81,7 +99,9 @@ class StoreArticlePipeline:
         self.crawler = crawler
         self.db: sqlite_utils.Database | None = None
         self.crawl_id: int | None = None
-        self.pending: list[Any] = []
+        self.workers = workers
+        self.pool: ExtractPool | None = None
+        self.pending: list[tuple[Any, Signed | None]] = []  # items, with their signatures
         self.pending_checks: list[dict[str, Any]] = []
         self.oldest_pending = 0.0
         self.failed: str | None = None
@@ -98,6 +118,8 @@ class StoreArticlePipeline:
             synchronous=settings.get("ARCHIVE_SYNCHRONOUS"),
             crawler=crawler,
             max_page_count=settings.getint("ARCHIVE_MAX_PAGE_COUNT"),
+            # The boilerplate stage warns when the setting is ignored.
+            workers=extract_workers(settings.getint("ARCHIVE_EXTRACT_WORKERS", 0), quiet=True),
         )
         crawler.signals.connect(pipeline.spider_idle, signal=scrapy_signals.spider_idle)
         crawler.signals.connect(pipeline.spider_closed, signal=scrapy_signals.spider_closed)
@@ -127,11 +149,31 @@ class StoreArticlePipeline:
             self._stats().set_value("archive/problem", str(error))
             self._stats().inc_value("archive/errors/archive_open")
             raise CloseSpider(f"archive_unusable: {error}") from error
+        if self.workers > 0:
+            self.pool = acquire_pool(self.workers)
 
     def process_item(self, item: Any) -> Any:
+        """The item, queued for the next batch; a coroutine that signs it first with a pool."""
         if self.failed:
             return item  # the spider is closing; the article was not stored (counted below)
-        self._queue(self.pending, item)
+        if self.pool is not None:
+            return self._sign_and_queue(item, self.pool)
+        self._queue(self.pending, (item, None))
+        return item
+
+    async def _sign_and_queue(self, item: Any, pool: ExtractPool) -> Any:
+        adapter = ItemAdapter(item)
+        job = SignJob(
+            str(adapter.get("url")), adapter.get("body") or "", adapter.get("content_hash") or ""
+        )
+        signed: Signed | None = None
+        try:
+            signed = await pool.run(job)
+            self._stats().inc_value("archive/signed_by_workers")
+        except WorkerCrashed as error:  # the write signs it (as without workers)
+            logger.warning("%s: signing it while storing it", error)
+        if not self.failed:
+            self._queue(self.pending, (item, signed))
         return item
 
     def article_checked(self, check: dict[str, Any]) -> None:
@@ -159,7 +201,7 @@ class StoreArticlePipeline:
         checks, self.pending_checks = self.pending_checks, []
         stats = self._stats()
         try:
-            records = [archive_record(item) for item in batch]
+            records = [archive_record(item, signed) for item, signed in batch]
             # Why these versions are written (reextract, import) is the spider's, run-wide.
             if reason := getattr(self.crawler.spider, "revision_reason", None):
                 for record in records:
@@ -184,7 +226,7 @@ class StoreArticlePipeline:
             # A 304 is an article seen unchanged, as a full fetch of the same content is.
             stats.inc_value(f"archive/articles/{outcome.outcome}")
             stats.inc_value(f"archive/revisit/{outcome.outcome}")
-        for item, outcome in zip(batch, outcomes, strict=False):
+        for (item, _), outcome in zip(batch, outcomes, strict=False):
             adapter = ItemAdapter(item)
             stats.inc_value(f"archive/articles/{outcome.outcome}")
             if outcome.outcome == FORGOTTEN:
@@ -221,6 +263,9 @@ class StoreArticlePipeline:
 
     def spider_closed(self, reason: str) -> None:
         """Record the run's end once Scrapy knows why it ended (after ``close_spider``)."""
+        if self.pool is not None:
+            release_pool(self.pool)
+            self.pool = None
         if self.db is None:
             return
         stats = self._stats().get_stats()

@@ -4,6 +4,7 @@ survives a killed worker, and leaves no process behind (end of crawl, Ctrl-C).""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -16,8 +17,7 @@ from pathlib import Path
 
 from crawler.archive.schema import ARTICLE_COLUMNS
 from crawler.extract.article import extract_page
-from crawler.extract_pool import ExtractPool, PageJob
-from pipelines.boilerplate import extract_workers
+from crawler.extract_pool import ExtractPool, PageJob, extract_workers
 from tests.conftest import run_cli
 from tests.generated_site import generated_site
 from tests.test_faults import count, wait_for
@@ -32,6 +32,16 @@ def articles(db: Path) -> dict[str, dict]:
         conn.row_factory = sqlite3.Row
         rows = conn.execute("select * from articles").fetchall()
     return {row["url"]: {name: row[name] for name in row.keys()} for row in rows}  # noqa: SIM118
+
+
+def signatures(db: Path) -> dict[str, tuple[str, bytes]]:
+    """Each signed article's content hash and MinHash signature, by URL."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "select articles.url, article_signatures.content_hash, article_signatures.signature "
+            "from article_signatures join articles on articles.id = article_signatures.article_id"
+        ).fetchall()
+    return {url: (content_hash, signature) for url, content_hash, signature in rows}
 
 
 def marked_processes(mark: str) -> list[int]:
@@ -51,7 +61,9 @@ def marked_processes(mark: str) -> list[int]:
     return found
 
 
-def crawl_with_workers(sites_file: Path, db: Path, workers: int, env: dict[str, str]) -> str:
+def crawl_with_workers(
+    sites_file: Path, db: Path, workers: int, env: dict[str, str], *options: str
+) -> str:
     """``newsarchive crawl`` with ``workers`` extraction workers, which must succeed."""
     result = run_cli(
         "crawl",
@@ -63,6 +75,7 @@ def crawl_with_workers(sites_file: Path, db: Path, workers: int, env: dict[str, 
         "CLOSESPIDER_TIMEOUT=60",
         "-s",
         f"ARCHIVE_EXTRACT_WORKERS={workers}",
+        *options,
         env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -73,7 +86,10 @@ def test_two_workers_store_every_column_as_one_process_does(fixture_sites, tmp_p
     env = {"NEWSARCHIVE_NOW": NOW}
     alone, pooled = tmp_path / "alone.db", tmp_path / "pooled.db"
     crawl_with_workers(fixture_sites.sites_file, alone, 0, env)
-    crawl_with_workers(fixture_sites.sites_file, pooled, 2, env)
+    stats = tmp_path / "pooled.stats.json"
+    crawl_with_workers(
+        fixture_sites.sites_file, pooled, 2, env, "-s", f"ARCHIVE_STATS_FILE={stats}"
+    )
     one, two = articles(alone), articles(pooled)
     assert len(one) >= 10
     assert one.keys() == two.keys()
@@ -82,6 +98,12 @@ def test_two_workers_store_every_column_as_one_process_does(fixture_sites, tmp_p
             if column == "id":  # assigned in arrival order, which concurrency shuffles
                 continue
             assert two[url][column] == row[column], (url, column)
+    # The workers signed the bodies for the near-duplicate index as the write would have.
+    signed = signatures(alone)
+    assert len(signed) >= 5
+    assert signatures(pooled) == signed
+    last_site = json.loads(stats.read_text())  # the stats of the crawl's last site
+    assert last_site["archive/signed_by_workers"] == last_site["archive/articles/new"] > 0
 
 
 def test_a_killed_worker_is_replaced_and_its_page_extracted_again(fixture_sites):
@@ -92,11 +114,11 @@ def test_a_killed_worker_is_replaced_and_its_page_extracted_again(fixture_sites)
     job = PageJob(html, url)
     pool = ExtractPool(1)
     try:
-        first = asyncio.run(pool.extract(job))
+        first = asyncio.run(pool.run(job))
         (worker,) = pool.pids()
         os.kill(worker, signal.SIGKILL)
         wait_for(lambda: not Path(f"/proc/{worker}").exists() or _zombie(worker), timeout=10)
-        again = asyncio.run(pool.extract(job))
+        again = asyncio.run(pool.run(job))
         assert pool.restarts == 1
         assert pool.pids() != [worker]
     finally:

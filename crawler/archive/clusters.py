@@ -42,6 +42,7 @@ import re
 import struct
 import sys
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -155,9 +156,34 @@ def _to_blob(signature: MinHash) -> bytes:
     return bytes(signature.hashvalues.astype("<u8").tobytes())
 
 
-def update_clusters(db: sqlite_utils.Database, article_id: int) -> None:
+@dataclass(frozen=True)
+class Signed:
+    """A body's signature as stored: its values (``NUM_PERM`` uint64, little-endian; None for
+    a body too short to sign), its band keys, and the ``content_hash`` it was made for.
+
+    Plain data, so that it can be made away from the write (in an extraction worker) and
+    handed to ``update_clusters``, which uses it only for that same content.
+    """
+
+    content_hash: str
+    values: bytes | None
+    keys: tuple[int, ...] = ()
+
+
+def sign(body: str, content_hash: str) -> Signed:
+    """Sign ``body`` (whose article's content hash is ``content_hash``)."""
+    signature = minhash(body)
+    if signature is None:
+        return Signed(content_hash, None)
+    return Signed(content_hash, _to_blob(signature), tuple(band_keys(signature)))
+
+
+def update_clusters(
+    db: sqlite_utils.Database, article_id: int, signed: Signed | None = None
+) -> None:
     """Re-sign one stored article and re-group the clusters it touches.
 
+    ``signed``: its signature made beforehand, used if made for the content now stored.
     Call inside the write transaction that stored the article (``store_articles`` does).
     """
     row = db.execute(
@@ -166,11 +192,11 @@ def update_clusters(db: sqlite_utils.Database, article_id: int) -> None:
     if row is None:
         return
     body, content_hash = row
-    signature = minhash(body or "")
-    keys = band_keys(signature) if signature is not None else []
-    _store_signature(db, article_id, content_hash, signature, keys)
+    if signed is None or signed.content_hash != content_hash:
+        signed = sign(body or "", content_hash)
+    _store_signature(db, article_id, content_hash, signed.values, signed.keys)
     group = set(_cluster_of(db, article_id))
-    for match in _matches(db, article_id, content_hash, signature, keys):
+    for match in _matches(db, article_id, content_hash, signed.values, signed.keys):
         group.update(_cluster_of(db, match))
     _regroup(db, group)
 
@@ -213,7 +239,7 @@ def _store_signature(
     db: sqlite_utils.Database,
     article_id: int,
     content_hash: str,
-    signature: MinHash | None,
+    signature: bytes | None,
     keys: Sequence[int],
 ) -> None:
     db.execute("DELETE FROM article_bands WHERE article_id = ?", [article_id])
@@ -227,7 +253,7 @@ def _store_signature(
         ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
             method = excluded.method, signature = excluded.signature
         """,
-        [article_id, content_hash, METHOD, _to_blob(signature)],
+        [article_id, content_hash, METHOD, signature],
     )
     db.conn.executemany(
         "INSERT INTO article_bands (band_key, article_id) VALUES (?, ?)",
@@ -239,7 +265,7 @@ def _matches(
     db: sqlite_utils.Database,
     article_id: int,
     content_hash: str,
-    signature: MinHash | None,
+    signature: bytes | None,
     keys: Sequence[int],
 ) -> set[int]:
     """Other articles with the same content hash, or LSH candidates similar enough."""
@@ -268,7 +294,7 @@ def _matches(
         import numpy as np
 
         values = np.stack([np.frombuffer(blob, dtype="<u8") for _, blob in candidates])
-        scores = (values == signature.hashvalues.astype("<u8")).mean(axis=1)
+        scores = (values == np.frombuffer(signature, dtype="<u8")).mean(axis=1)
         found.update(
             other
             for (other, _), score in zip(candidates, scores, strict=True)

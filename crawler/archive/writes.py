@@ -80,11 +80,12 @@ def store_articles(
     """Store a batch of articles and revisit checks in one ``BEGIN IMMEDIATE`` transaction.
 
     Each record holds the article columns, ``page`` (a mapping: url, status, headers, body,
-    fetched_at), optionally ``aliases`` (more URLs that identify the same article) and
+    fetched_at), optionally ``aliases`` (more URLs that identify the same article),
     ``revision_reason`` (why a new version is written: ``crawl``, the default, ``reextract``
-    or ``import``). A re-extraction is not a fetch: a ``reextract`` record moves neither
-    ``last_seen`` nor ``gone_at`` nor the schedule, and writes no page (its revision points at
-    the stored page it was extracted from). Each
+    or ``import``) and ``signed`` (the body's ``clusters.Signed``, made beforehand). A
+    re-extraction is not a fetch: a ``reextract`` record moves neither ``last_seen`` nor
+    ``gone_at`` nor the schedule, and writes no page (its revision points at the stored page
+    it was extracted from). Each
     check (see ``_check_one``) is a revisit that found no new content: a 304, or a page gone.
     Every article and check also sets the article's ``schedule`` row, with ``interval_for``
     deciding the wait (none: due again at once). Outcomes come back in order, records first;
@@ -152,7 +153,8 @@ def _store_one(
                 **change_columns(db, article_id, columns, first=outcome == "new"),
             },
         )
-        update_clusters(db, article_id)  # new content: re-signed, its cluster re-checked
+        # New content: signed (or its signature made beforehand used), its cluster re-checked.
+        update_clusters(db, article_id, record.get("signed"))
     for url in aliases:
         db.execute(
             """
