@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from scrapy.core.downloader import Slot
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Request, Response
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.extensions.throttle import ConditionalAutoThrottle
+from crawler.sites import load_sites
+from spiders.news import apply_site_settings
 
 URL = "http://127.0.0.1/local/2026/11/01/story-1/"
 
@@ -56,3 +61,29 @@ def test_it_replaces_scrapys_autothrottle() -> None:
     assert extensions["scrapy.extensions.throttle.AutoThrottle"] is None
     assert "crawler.extensions.throttle.ConditionalAutoThrottle" in extensions
     assert callable(AutoThrottle._adjust_delay)  # the private method overridden still exists
+
+
+def test_a_sites_concurrency_is_autothrottles_target(tmp_path) -> None:
+    """A site allowed 6 requests at once is throttled towards 6 in flight, not Scrapy's 1;
+    ``-s AUTOTHROTTLE_TARGET_CONCURRENCY`` still wins."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[sites.gazette]\nname = "Gazette"\nstart_urls = ["http://127.0.0.1/"]\n'
+        "concurrency = 6\ndownload_delay = 0\n",
+        encoding="utf-8",
+    )
+    site = load_sites(sites)["gazette"]
+    project = {name: getattr(project_settings, name) for name in dir(project_settings)}
+    settings = Settings({name: value for name, value in project.items() if name.isupper()})
+    apply_site_settings(SimpleNamespace(settings=settings), site)  # as the spider does
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 6
+    target = settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY")
+    crawler = get_crawler(
+        settings_dict={"AUTOTHROTTLE_ENABLED": True, "AUTOTHROTTLE_TARGET_CONCURRENCY": target}
+    )
+    assert ConditionalAutoThrottle.from_crawler(crawler).target_concurrency == 6.0
+
+    settings = Settings({"AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0})
+    settings.set("AUTOTHROTTLE_TARGET_CONCURRENCY", 3.0, priority="cmdline")
+    apply_site_settings(SimpleNamespace(settings=settings), site)
+    assert settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 3.0
