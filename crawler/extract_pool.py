@@ -4,9 +4,9 @@ Extraction (parsing, metadata, trafilatura, htmldate) is pure CPU work in Python
 would hold the GIL, so ``ARCHIVE_EXTRACT_WORKERS`` runs it in processes of a
 ``concurrent.futures.ProcessPoolExecutor``. The reactor's process keeps fetching, normalizing,
 deduplicating and storing while the workers extract, and awaits each result as an asyncio
-future, never blocking the reactor. The same workers sign each body for the near-duplicate
-index before it is stored (``SignJob``): after extraction the largest share of a page's CPU
-time in the reactor's process, and it needs nothing but the final body.
+future, never blocking the reactor. The same workers prepare each article's write
+(``PackJob``): they sign its final body for the near-duplicate index and compress its raw
+page, after extraction the largest shares of a page's CPU time in the reactor's process.
 
 What runs where, and why:
 
@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from crawler.archive.clusters import Signed, sign
+from crawler.archive.writes import compress_page
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -128,19 +129,29 @@ class PageJob:
 
 
 @dataclass(frozen=True)
-class SignJob:
-    """An article body to sign for the near-duplicate index, made from ``content_hash``."""
+class Packed:
+    """What an article's write needs that costs CPU time, made ahead: its body's signature
+    and its raw page compressed as the archive keeps it."""
+
+    signed: Signed
+    page_gzip: bytes
+
+
+@dataclass(frozen=True)
+class PackJob:
+    """An article's final body (of content ``content_hash``) and raw page, to pack."""
 
     url: str
     body: str
     content_hash: str
+    page: bytes
 
     @property
     def label(self) -> str:
-        return f"the body of {self.url}"
+        return f"the article {self.url}"
 
-    def run(self) -> Signed:
-        return sign(self.body, self.content_hash)
+    def run(self) -> Packed:
+        return Packed(sign(self.body, self.content_hash), compress_page(self.page))
 
 
 def _run(job: Job[Any]) -> Any:
@@ -148,8 +159,8 @@ def _run(job: Job[Any]) -> Any:
 
 
 class ExtractPool:
-    """``workers`` processes that run jobs (a page's extraction, a body's signing); restarted
-    when one of them dies."""
+    """``workers`` processes that run jobs (a page's extraction, an article's packing);
+    restarted when one of them dies."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers

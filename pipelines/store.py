@@ -6,9 +6,9 @@ crawl recovers it. Batches are flushed when full, when the oldest waiting articl
 ``ARCHIVE_FLUSH_SECONDS`` old, and when the spider closes. The archive is opened in
 ``open_spider``: a path that cannot be an archive stops the crawl before its first request.
 
-With ``ARCHIVE_EXTRACT_WORKERS`` above 0 each body is signed for the near-duplicate index in
-the extraction workers (``crawler.extract_pool.SignJob``) before it is queued, so that the
-write, in the reactor's process, only stores the signature.
+With ``ARCHIVE_EXTRACT_WORKERS`` above 0 the extraction workers pack each article before it
+is queued (``crawler.extract_pool.PackJob``: its body signed for the near-duplicate index, its
+raw page compressed), so that the write, in the reactor's process, only stores them.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from crawler.archive.writes import FORGOTTEN, store_articles
 from crawler.clock import now_iso
 from crawler.extract_pool import (
     ExtractPool,
-    SignJob,
+    Packed,
+    PackJob,
     WorkerCrashed,
     acquire_pool,
     extract_workers,
@@ -55,26 +56,27 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
-    from crawler.archive.clusters import Signed
-
 
 logger = logging.getLogger(__name__)
 
 
-def archive_record(item: Any, signed: Signed | None = None) -> dict[str, Any]:
+def archive_record(item: Any, packed: Packed | None = None) -> dict[str, Any]:
     """What ``store_articles`` takes: the columns, the raw page, every identifying URL, and
-    the body's signature if it was made beforehand."""
+    what a worker made ahead (the body's signature, the page compressed)."""
     adapter = ItemAdapter(item)
     page = adapter["page"]
+    stored_page = {key: value for key, value in asdict(page).items() if key != "text"}
+    if packed is not None:
+        stored_page["body_gzip"] = packed.page_gzip
     record = {name: adapter.get(name) for name in ARTICLE_COLUMNS}
-    record["page"] = {key: value for key, value in asdict(page).items() if key != "text"}
+    record["page"] = stored_page
     record["aliases"] = [
         identity_url(page.url),
         identity_url(page.requested_url or page.url),
         page.requested_url,
     ]
-    if signed is not None:
-        record["signed"] = signed
+    if packed is not None:
+        record["signed"] = packed.signed
     return record
 
 
@@ -101,7 +103,7 @@ class StoreArticlePipeline:
         self.crawl_id: int | None = None
         self.workers = workers
         self.pool: ExtractPool | None = None
-        self.pending: list[tuple[Any, Signed | None]] = []  # items, with their signatures
+        self.pending: list[tuple[Any, Packed | None]] = []  # items, packed by a worker or not
         self.pending_checks: list[dict[str, Any]] = []
         self.oldest_pending = 0.0
         self.failed: str | None = None
@@ -157,23 +159,26 @@ class StoreArticlePipeline:
         if self.failed:
             return item  # the spider is closing; the article was not stored (counted below)
         if self.pool is not None:
-            return self._sign_and_queue(item, self.pool)
+            return self._pack_and_queue(item, self.pool)
         self._queue(self.pending, (item, None))
         return item
 
-    async def _sign_and_queue(self, item: Any, pool: ExtractPool) -> Any:
+    async def _pack_and_queue(self, item: Any, pool: ExtractPool) -> Any:
         adapter = ItemAdapter(item)
-        job = SignJob(
-            str(adapter.get("url")), adapter.get("body") or "", adapter.get("content_hash") or ""
+        job = PackJob(
+            url=str(adapter.get("url")),
+            body=adapter.get("body") or "",
+            content_hash=adapter.get("content_hash") or "",
+            page=adapter["page"].body,
         )
-        signed: Signed | None = None
+        packed: Packed | None = None
         try:
-            signed = await pool.run(job)
-            self._stats().inc_value("archive/signed_by_workers")
-        except WorkerCrashed as error:  # the write signs it (as without workers)
-            logger.warning("%s: signing it while storing it", error)
+            packed = await pool.run(job)
+            self._stats().inc_value("archive/packed_by_workers")
+        except WorkerCrashed as error:  # the write does it (as without workers)
+            logger.warning("%s: storing it unpacked", error)
         if not self.failed:
-            self._queue(self.pending, (item, signed))
+            self._queue(self.pending, (item, packed))
         return item
 
     def article_checked(self, check: dict[str, Any]) -> None:
@@ -201,7 +206,7 @@ class StoreArticlePipeline:
         checks, self.pending_checks = self.pending_checks, []
         stats = self._stats()
         try:
-            records = [archive_record(item, signed) for item, signed in batch]
+            records = [archive_record(item, packed) for item, packed in batch]
             # Why these versions are written (reextract, import) is the spider's, run-wide.
             if reason := getattr(self.crawler.spider, "revision_reason", None):
                 for record in records:

@@ -44,6 +44,12 @@ def signatures(db: Path) -> dict[str, tuple[str, bytes]]:
     return {url: (content_hash, signature) for url, content_hash, signature in rows}
 
 
+def raw_pages(db: Path) -> dict[str, bytes]:
+    """Each stored raw page's compressed body, by URL."""
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("select url, html_gzip from pages").fetchall())
+
+
 def marked_processes(mark: str) -> list[int]:
     """Processes (other than this one) whose environment carries ``mark``."""
     found = []
@@ -98,12 +104,16 @@ def test_two_workers_store_every_column_as_one_process_does(fixture_sites, tmp_p
             if column == "id":  # assigned in arrival order, which concurrency shuffles
                 continue
             assert two[url][column] == row[column], (url, column)
-    # The workers signed the bodies for the near-duplicate index as the write would have.
+    # The workers signed the bodies for the near-duplicate index and compressed the raw pages
+    # as the write would have.
     signed = signatures(alone)
     assert len(signed) >= 5
     assert signatures(pooled) == signed
+    pages = raw_pages(alone)
+    assert len(pages) >= len(one)
+    assert raw_pages(pooled) == pages
     last_site = json.loads(stats.read_text())  # the stats of the crawl's last site
-    assert last_site["archive/signed_by_workers"] == last_site["archive/articles/new"] > 0
+    assert last_site["archive/packed_by_workers"] == last_site["archive/articles/new"] > 0
 
 
 def test_a_killed_worker_is_replaced_and_its_page_extracted_again(fixture_sites):
