@@ -157,3 +157,41 @@ def test_crawl_archives_a_feed_listed_article_and_counts_why_others_were_skipped
     assert skipped == {"archive/skipped/teasers": 1, "archive/skipped/listing_url": 1}
     assert wp.hits("/briefs/") == 1  # fetched and judged, not followed: a feed-only site
     assert wp.hits("/briefs/cedarbrook-library-extends-sunday-hours/") == 0
+
+
+HEADS = {
+    # The head alone settles these two.
+    "og_type": '<head><meta property="og:type" content="article"></head><body><h1>x</h1>',
+    "json_ld": '<head><meta property="og:type" content="website">'
+    '<script type="application/ld+json">{"@type": "NewsArticle"}</script></head><body>',
+    # Not these: the page's first og:type is in its body; the head's is not article; a
+    # "</head>" inside a script cuts the head short; there is no head.
+    "body_og_type": '<head><script type="application/ld+json">{"@type": "NewsArticle"}'
+    '</script></head><body><meta property="og:type" content="article"><h1>x</h1>',
+    "head_says_website": '<head><meta property="og:type" content="website"></head><body>'
+    '<script type="application/ld+json">{"@type": "Article"}</script>',
+    "cut_head": '<head><script>var s = "</head>";</script>'
+    '<meta property="og:type" content="article"></head><body>',
+    "no_head": '<meta property="og:type" content="video.other"><p>Hello</p>',
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEADS))
+def test_what_the_head_settles_the_whole_page_would_too(wp_site, name):
+    """The head is read first (to spare a whole parse); the verdict is the whole page's."""
+    html = f"<!DOCTYPE html><html>{HEADS[name]}</body></html>"
+    response = HtmlResponse(f"{BASE}/2026/11/02/a-story/", body=html.encode(), encoding="utf-8")
+    # Without "</head>" and "<body>" the head cannot be told apart: the whole page is read.
+    unmarked = html.replace("</head>", "").replace("<body>", "")
+    whole = HtmlResponse(response.url, body=unmarked.encode(), encoding="utf-8")
+    verdict = article_verdict(response, wp_site)
+    expected = {
+        "og_type": (True, "og_type"),
+        "json_ld": (True, "json_ld"),
+        "body_og_type": (True, "og_type"),
+        "head_says_website": (True, "json_ld"),
+        "cut_head": (True, "og_type"),
+        "no_head": (False, "non_article_markup"),
+    }[name]
+    assert (verdict.article, verdict.reason) == expected
+    assert article_verdict(whole, wp_site) == verdict
