@@ -48,8 +48,13 @@ TYPOGRAPHY = str.maketrans(
 
 
 def fold_typography(text: str) -> str:
-    """``text`` with curly quotes, dashes and odd spaces made plain, white space collapsed."""
-    text = unicodedata.normalize("NFKC", text).translate(TYPOGRAPHY)
+    """``text`` with curly quotes, dashes and odd spaces made plain, white space collapsed.
+
+    ASCII text (most lines) has nothing to fold: NFKC and ``TYPOGRAPHY`` leave it as it is, and
+    ``str.translate`` was most of the time spent reading notices.
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(TYPOGRAPHY)
     return " ".join(text.split())
 
 
