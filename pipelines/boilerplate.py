@@ -220,11 +220,12 @@ class StripBoilerplatePipeline:
             return
         try:
             for site, template in self.templates.items():
-                updates = [
+                # A generator: one stored article is read back and cleaned at a time.
+                updates = (
                     update
                     for article in stored_articles(self.db, self.stored.get(site, ()))
                     if (update := clean_stored(template, article)) is not None
-                ]
+                )
                 cleaned = save_site_template(
                     self.db,
                     site,

@@ -19,7 +19,7 @@ from crawler.archive.clusters import update_clusters
 from crawler.archive.connection import write_transaction
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     import sqlite_utils
 
@@ -61,9 +61,14 @@ def site_bodies(db: sqlite_utils.Database, site: str, limit: int) -> list[tuple[
     ]
 
 
-def stored_articles(db: sqlite_utils.Database, article_ids: Iterable[int]) -> list[dict[str, Any]]:
-    """id, body, title, description, authors (list), content_hash, field_sources (dict)."""
-    rows = []
+def stored_articles(
+    db: sqlite_utils.Database, article_ids: Iterable[int]
+) -> Iterator[dict[str, Any]]:
+    """id, body, title, description, authors (list), content_hash, field_sources (dict).
+
+    One article at a time: a crawl's end reads back every article it stored, and a list of
+    them held every body of the run at once (~14 KB an article, the crawl's peak memory).
+    """
     for article_id in sorted(set(article_ids)):
         row = db.execute(
             "SELECT id, body, title, description, authors, content_hash, field_sources "
@@ -81,8 +86,7 @@ def stored_articles(db: sqlite_utils.Database, article_ids: Iterable[int]) -> li
         )
         record["authors"] = _json(record["authors"], [])
         record["field_sources"] = _json(record["field_sources"], {})
-        rows.append(record)
-    return rows
+        yield record
 
 
 def save_site_template(
@@ -92,7 +96,7 @@ def save_site_template(
     state: dict[str, Any],
     blocks: Sequence[str],
     updated_at: str,
-    updates: Sequence[BodyUpdate] = (),
+    updates: Iterable[BodyUpdate] = (),
 ) -> int:
     """Save a site's learner and clean the given bodies, in one ``BEGIN IMMEDIATE`` transaction.
 
@@ -100,7 +104,8 @@ def save_site_template(
     triggers follow, and the body's near-duplicate signature is made again), and the revision
     that holds the article's current content, so the archive keeps no copy of the template in
     that version. An article whose hash moved on since it was read is left alone. Returns how
-    many articles were cleaned.
+    many articles were cleaned. ``updates`` is read once, inside the transaction: it may be a
+    generator, so that only one cleaned body is held at a time.
     """
     cleaned = 0
     with write_transaction(db):
