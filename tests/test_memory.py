@@ -138,12 +138,6 @@ def closing_peak(folder: Path, articles: int) -> int:
     return peak
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="pipelines/boilerplate.py spider_closed lists every article stored in the run "
-    "(crawler/archive/templates.py stored_articles): ~14 KB a page at a crawl's end",
-)
 def test_closing_the_boilerplate_stage_does_not_hold_every_stored_body(tmp_path):
     """A crawl's end reads back what it stored one article at a time, not all at once.
 
