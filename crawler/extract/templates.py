@@ -43,6 +43,7 @@ The value is plain data (``to_json`` / ``from_json``), so it is persisted in the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -64,6 +65,9 @@ WORD = re.compile(r"\w+")
 SPACES = re.compile(r"\s+")
 
 
+# Each page's paragraphs are keyed twice (filtered, then counted) and template blocks recur on
+# every page: a bounded cache of recent keys (a few MB at most) saves most of the hashing.
+@functools.lru_cache(maxsize=4096)
 def block_key(paragraph: str) -> str:
     """The key a paragraph is counted under: short blocks loosely, long ones exactly."""
     text = unicodedata.normalize("NFKC", paragraph)
@@ -127,10 +131,15 @@ class SiteTemplate:
         self.samples = {k: s for k, s in self.samples.items() if self.counts.get(k, 0) >= 2}
 
     def template_keys(self) -> frozenset[str]:
-        """Keys of the blocks that are template now."""
+        """Keys of the blocks that are template now.
+
+        Only blocks seen at least twice can be (the floor is 2 or more), and ``samples`` holds
+        exactly those: a few keys, where ``counts`` holds every paragraph of the window.
+        """
         if self._template is None:
             floor = max(2, self.min_pages, self.share * self.pages)
-            self._template = frozenset(k for k, c in self.counts.items() if c >= floor)
+            counts = self.counts
+            self._template = frozenset(k for k in self.samples if counts.get(k, 0) >= floor)
         return self._template
 
     def blocks(self) -> list[str]:
