@@ -51,12 +51,16 @@ def clean_text(value: Any, limit: int | None = None) -> str | None:
     return text or None
 
 
+INLINE_SPACE = re.compile(r"[ \t\f\v]+")  # runs of white space within a line
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
 def clean_body(value: Any) -> str:
     """Paragraphs separated by one blank line, NFC; non-breaking spaces inside lines kept."""
     if not isinstance(value, str):
         return ""
-    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n")
-    paragraphs = (re.sub(r"[ \t\f\v]+", " ", p).strip() for p in re.split(r"\n\s*\n", text))
+    text = INLINE_SPACE.sub(" ", unicodedata.normalize("NFC", value).replace("\r\n", "\n"))
+    paragraphs = (p.strip() for p in PARAGRAPH_BREAK.split(text))
     return "\n\n".join(p for p in paragraphs if p)
 
 
