@@ -1,19 +1,33 @@
 """The crawl benchmark: how fast a crawl, a re-crawl with nothing due and one with everything
-due go, against a fetch-only spider and our extraction alone, on one generated site.
+due go, against a fetch-only spider and our extraction alone, on one site of article pages.
 
-Run: ``python -m bench.crawl [--pages N] [--memory] [--json PATH]``
+Run: ``python -m bench.crawl [--pages N] [--corpus [DIR]] [--workers N] [--memory] [--json PATH]``
 
-A site of N generated article pages (``bench.site_gen``, with a sitemap) is served from
+A site of N generated article pages (``bench.site_gen``, with a sitemap), or with
+``--corpus`` the real pages of the evaluation data (``bench.crawl_corpus``: every page once
+unless ``--pages`` asks for another number; DIR defaults to the folder ``bench.data`` reads,
+``../shared/data``), is served from
 another process (``bench.crawl_server``: uvicorn + Starlette, with ETag / Last-Modified and
 304s), whose own ceiling is measured first by a plain client. Then, each as a process of its
 own with ``download_delay = 0``, the same concurrency and page limits above N:
 
 - (a) ``fetch``: a Scrapy spider that only fetches (``bench.crawl_fetch``);
-- (e) ``extract``: ``crawler.extract`` over the same pages, from disk (``bench.crawl_extract``);
+- (e) ``extract``: ``crawler.extract`` over the pages the sitemap lists, from disk, as the
+  crawl extracts them, in one process (``bench.crawl_extract``);
 - (b) ``crawl``: ``newsarchive crawl`` into a fresh archive;
 - (c0) ``recrawl-none-due``: the same again at once: nothing is due, only the sitemap is asked;
 - (c) ``recrawl-all-due``: with ``NEWSARCHIVE_NOW`` past every next check: every page is asked
   again with its validators, and the server answers 304.
+
+``--workers N`` runs (b), (c0) and (c) with ``-s ARCHIVE_EXTRACT_WORKERS=N``: extraction in N
+worker processes (``crawler.extract_pool``) instead of the crawl's own (0, the default); the
+title and the ratio line say which. Row (e) is always one process.
+
+Generated pages (~14 KB) are cheap to extract, so Scrapy's fixed cost per page weighs more on
+them than on a real crawl; the real pages (~190 KB on average) weigh the other way. On the
+real pages the crawl may archive fewer pages than (e) extracts: a page that shows the
+markup of a listing is judged a non-article (``spiders.pages.article_verdict``); the lines
+under the ratios count what the crawl skipped or dropped, by reason.
 
 Rows measured in one run are compared (the ratios): on a shared machine absolute numbers move
 with the load. ``idle`` is the share of the row's wall time its process was not on a CPU
@@ -34,16 +48,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import crawl_corpus
 from bench.crawl_runs import Measured, SiteProcess, counts_since, read_json, run_measured
+from bench.data import data_root
 from bench.report import Column, format_table
-from bench.site_gen import write_site
+from bench.site_gen import SITE_NAME, write_site
 from crawler.clock import now
 
 # The packages a crawl imports from this checkout; their bytecode is compiled before the rows.
 PROJECT = Path(__file__).resolve().parent.parent
 PACKAGES = ("crawler", "spiders", "pipelines", "bench")
 
-SLUG = "gazette"
+GENERATED = ("gazette", SITE_NAME)  # (slug, name) in the sites.toml of the run
+CORPUS = ("corpus", crawl_corpus.SITE_NAME)
+DEFAULT_PAGES = 2000  # of the generated site
 CONCURRENCY = 8
 # The clock of row (c): past the longest revisit interval of the default policy (7 days).
 RECRAWL_AHEAD = timedelta(days=60)
@@ -73,10 +91,10 @@ def row(name: str, pages: int, total: int, measured: Measured, note: str = "") -
     }
 
 
-def write_sites_file(path: Path, site: SiteProcess) -> Path:
+def write_sites_file(path: Path, site: SiteProcess, slug: str, name: str) -> Path:
     path.write_text(
-        f"[sites.{SLUG}]\n"
-        'name = "The Generated Gazette"\n'
+        f"[sites.{slug}]\n"
+        f'name = "{name}"\n'
         'user_agent = "newsarchive-bench/1.0 (+http://127.0.0.1/)"\n'
         "download_delay = 0\n"
         f"concurrency = {CONCURRENCY}\n"
@@ -86,12 +104,14 @@ def write_sites_file(path: Path, site: SiteProcess) -> Path:
     return path
 
 
-def crawl_command(work: Path, name: str, page_limit: int) -> list[str]:
+def crawl_command(
+    work: Path, name: str, page_limit: int, slug: str = GENERATED[0], workers: int = 0
+) -> list[str]:
     newsarchive = str(Path(sys.executable).with_name("newsarchive"))
     return [
         newsarchive,
         "crawl",
-        SLUG,
+        slug,
         "--sites",
         str(work / "sites.toml"),
         "--db",
@@ -101,6 +121,8 @@ def crawl_command(work: Path, name: str, page_limit: int) -> list[str]:
         f"ARCHIVE_STATS_FILE={work / (name + '.stats.json')}",
         "-s",
         f"CLOSESPIDER_PAGECOUNT={page_limit}",
+        "-s",
+        f"ARCHIVE_EXTRACT_WORKERS={workers}",
     ]
 
 
@@ -116,15 +138,36 @@ def compile_bytecode() -> None:
         compileall.compile_dir(PROJECT / package, quiet=1)
 
 
-def measure(pages: int, work: Path) -> dict[str, Any]:
-    """Every row of one run, with the server's answers per row and the ratios."""
+def lay_out(root: Path, base: str, pages: int | None, corpus: Path | None) -> tuple[list[str], str]:
+    """Write the site's pages under ``root``: (their paths, a line that says what they are)."""
+    if corpus is None:
+        count = DEFAULT_PAGES if pages is None else pages
+        return write_site(root, count, base=base), f"generated site: {count} pages"
+    written = crawl_corpus.write_corpus_site(root, corpus, pages, base=base)
+    sets = ", ".join(f"{name} {count}" for name, count in crawl_corpus.set_counts(written).items())
+    return [path for path, _ in written], f"real pages of {corpus}: {len(written)} pages ({sets})"
+
+
+def measure(
+    pages: int | None, work: Path, corpus: Path | None = None, workers: int = 0
+) -> dict[str, Any]:
+    """Every row of one run, with the server's answers per row and the ratios.
+
+    ``pages`` None: 2,000 generated pages, or every page of ``corpus`` once.
+    """
     compile_bytecode()
     root = work / "site"
     site = SiteProcess(root)
-    paths = write_site(root, pages, base=site.base)
-    write_sites_file(work / "sites.toml", site)
+    paths, title = lay_out(root, site.base, pages, corpus)
+    pages = len(paths)
+    slug, site_name = GENERATED if corpus is None else CORPUS
+    write_sites_file(work / "sites.toml", site, slug, site_name)
     (work / "urls.txt").write_text("\n".join(site.base + path for path in paths), "utf-8")
     page_limit = 2 * pages + 100
+
+    def crawl(name: str) -> list[str]:
+        return crawl_command(work, name, page_limit, slug, workers)
+
     rows: list[dict[str, Any]] = []
     answers: dict[str, dict[str, int]] = {}
     stats: dict[str, Any] = {}
@@ -156,22 +199,22 @@ def measure(pages: int, work: Path) -> dict[str, Any]:
         rows.append(row("fetch", done, pages, measured, "(a) Scrapy, no pipelines"))
         measured = run(
             "extract",
-            [*python, "bench.crawl_extract", str(root), site.base,
+            [*python, "bench.crawl_extract", str(root), "--site-name", site_name,
              "--out", str(work / "extract.stats.json")],
         )  # fmt: skip
         done = stats["extract"].get("extracted", 0)
         rows.append(row("extract", done, pages, measured, "(e) extraction alone, from disk"))
-        measured = run("crawl", crawl_command(work, "crawl", page_limit))
+        measured = run("crawl", crawl("crawl"))
         done = int(stats["crawl"].get("item_scraped_count", 0))
         rows.append(row("crawl", done, pages, measured, "(b) newsarchive crawl, fresh archive"))
-        measured = run("recrawl-none-due", crawl_command(work, "recrawl-none-due", page_limit))
+        measured = run("recrawl-none-due", crawl("recrawl-none-due"))
         asked = answers["recrawl-none-due"]
         done = sum(count for key, count in asked.items() if key.endswith(" article"))
         rows.append(row("recrawl-none-due", done, pages, measured, "(c0) pages: articles asked"))
         later = (now() + RECRAWL_AHEAD).isoformat()
         measured = run(
             "recrawl-all-due",
-            crawl_command(work, "recrawl-all-due", page_limit),
+            crawl("recrawl-all-due"),
             {"NEWSARCHIVE_NOW": later},
         )
         done = answers["recrawl-all-due"].get("304 article", 0)
@@ -182,10 +225,31 @@ def measure(pages: int, work: Path) -> dict[str, Any]:
     ratios = {
         label: by_name[top]["pages_s"] / by_name[bottom]["pages_s"] for label, top, bottom in RATIOS
     }
-    return {"pages": pages, "rows": rows, "ratios": ratios, "answers": answers, "stats": stats}
+    return {
+        "title": title,
+        "workers": workers,
+        "pages": pages,
+        "rows": rows,
+        "ratios": ratios,
+        "not_archived": not_archived(stats["crawl"]),
+        "answers": answers,
+        "stats": stats,
+    }
 
 
-def measure_memory(work: Path, sizes: tuple[int, int] = (2000, 8000)) -> dict[str, Any]:
+def not_archived(stats: dict[str, Any]) -> dict[str, int]:
+    """What the crawl's stats count as pages skipped (not articles) or items dropped, by reason."""
+    prefixes = ("archive/skipped/", "archive/dropped/")
+    return {
+        key.removeprefix("archive/"): int(value)
+        for key, value in sorted(stats.items())
+        if key.startswith(prefixes) and value
+    }
+
+
+def measure_memory(
+    work: Path, sizes: tuple[int, int] = (2000, 8000), workers: int = 0
+) -> dict[str, Any]:
     """Peak RSS of a fresh crawl of each size: what a crawl keeps per page shows as growth."""
     peaks: dict[str, float] = {}
     compile_bytecode()
@@ -194,11 +258,12 @@ def measure_memory(work: Path, sizes: tuple[int, int] = (2000, 8000)) -> dict[st
         folder.mkdir()
         site = SiteProcess(folder / "site")
         write_site(folder / "site", pages, base=site.base)
-        write_sites_file(folder / "sites.toml", site)
+        write_sites_file(folder / "sites.toml", site, *GENERATED)
         site.start()
         try:
             measured = run_measured(
-                crawl_command(folder, "crawl", 2 * pages + 100), folder / "crawl.usage.json"
+                crawl_command(folder, "crawl", 2 * pages + 100, workers=workers),
+                folder / "crawl.usage.json",
             )
         finally:
             site.stop()
@@ -207,28 +272,68 @@ def measure_memory(work: Path, sizes: tuple[int, int] = (2000, 8000)) -> dict[st
     return {"peak_mib": peaks, "ratio": large / small}
 
 
+def extraction_mode(workers: int) -> str:
+    """How rows (b), (c0) and (c) extract, for the title and the ratio line."""
+    where = "in process" if workers == 0 else f"in {workers} worker processes"
+    return f"ARCHIVE_EXTRACT_WORKERS={workers}: crawl extraction {where}"
+
+
 def report(result: dict[str, Any]) -> str:
+    mode = extraction_mode(result["workers"])
     table = format_table(result["rows"], COLUMNS, name_width=18)
     ratios = "  ".join(f"{label} = {value:.2f}" for label, value in result["ratios"].items())
-    return f"{table}\n\nratios (pages/s): {ratios}"
+    lines = [f"{result['title']}; {mode}", "", table, "", f"ratios (pages/s, {mode}): {ratios}"]
+    missing = result["pages"] - result["stats"]["crawl"].get("item_scraped_count", 0)
+    if missing:
+        reasons = ", ".join(f"{key} {count}" for key, count in result["not_archived"].items())
+        lines.append(f"not archived by the crawl: {missing} of {result['pages']} ({reasons})")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=2000, help="article pages (default 2000)")
+    parser.add_argument(
+        "--pages",
+        type=int,
+        help=f"article pages (default {DEFAULT_PAGES}; with --corpus, every page once)",
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        nargs="?",
+        const=data_root(),
+        metavar="DIR",
+        help=f"crawl the real pages of the evaluation data in DIR (default {data_root()})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="ARCHIVE_EXTRACT_WORKERS of the crawl rows (default 0: extraction in process)",
+    )
     parser.add_argument(
         "--memory", action="store_true", help="compare peak memory of 8,000 and 2,000 pages"
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args(argv)
-    if args.pages < 1:
+    if args.pages is not None and args.pages < 1:
         parser.error(f"--pages {args.pages}: give a positive number of pages")
+    if args.workers < 0:
+        parser.error(f"--workers {args.workers}: give 0 or a positive number of processes")
+    if args.memory and args.corpus:
+        parser.error("--memory measures generated sites: leave out --corpus")
+    if args.corpus is not None:
+        try:
+            crawl_corpus.corpus_pages(args.corpus)
+        except crawl_corpus.CorpusMissing as error:
+            print(f"bench.crawl: --corpus {error}", file=sys.stderr)
+            return 2
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as scratch:
         work = args.keep or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
         if args.memory:
-            result = measure_memory(work)
+            result = measure_memory(work, workers=args.workers)
             peaks = result["peak_mib"]
             print(
                 f"peak RSS of a crawl: 2000 pages {peaks['2000']:.0f} MiB, "
@@ -236,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                 "(target: at most 1.2)"
             )
         else:
-            result = measure(args.pages, work)
+            result = measure(args.pages, work, args.corpus, args.workers)
             print(report(result))
         if args.json:
             args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

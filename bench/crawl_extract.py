@@ -1,11 +1,16 @@
 """Row (e) of the crawl benchmark: our extraction alone, over the pages the crawl fetches.
 
-Each generated page is read from disk and handed to ``crawler.extract.extract_article`` the
-way the boilerplate stage hands it (the page's text, its URL, the sitemap hint, the site's
-template learner, which then observes the page's paragraphs), in one process: the cost of
-extraction without a network, a crawler or an archive.
+The pages are those the site's ``sitemap.xml`` lists, in its order, read from the served
+folder (``<path>/index.html``, as ``StaticFiles`` answers ``<path>/``): the generated site
+and the site of real pages (``bench.crawl_corpus``) alike, with no layout of either assumed.
+Each is handed to ``crawler.extract.extract_article`` the way the crawl hands it: the text
+decoded as the spider decodes the response (``crawler.charset.response_text``, with the
+``Content-Type`` the server sends), the identity URL, the hints the ``news`` spider takes
+from the sitemap entry, the configured site name and the site's template learner, which then
+observes the page's paragraphs. One process: the cost of extraction without a network, a
+crawler or an archive.
 
-Run: ``python -m bench.crawl_extract ROOT BASE --out COUNT.json``
+Run: ``python -m bench.crawl_extract ROOT --site-name NAME --out COUNT.json``
 """
 
 from __future__ import annotations
@@ -13,26 +18,55 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from urllib.parse import urlparse
 
+from scrapy.http import HtmlResponse, XmlResponse
+
+from crawler.charset import response_text
 from crawler.extract.access import DEFAULT_MIN_BODY_CHARS
 from crawler.extract.article import extract_article
 from crawler.extract.templates import SiteTemplate, split_paragraphs
 from crawler.urls import identity_url
+from spiders.listings import xml_selector
 
-SITE_NAME = "The Generated Gazette"
+# What bench.crawl_server (Starlette's StaticFiles) sends with an .html file.
+CONTENT_TYPE = "text/html; charset=utf-8"
 
 
-def extract_site(root: Path, base: str) -> int:
-    """Extract every article page under ``root``; the count of pages that gave a body."""
+def sitemap_entries(root: Path) -> list[tuple[str, dict[str, str]]]:
+    """``(url, hints)`` of each ``<url>`` of ``root/sitemap.xml``, as ``news`` reads them.
+
+    The hints are built as ``NewsSpider.parse_sitemap`` builds them (kept only when not
+    empty): the spider's method needs a crawl around it, so its few lines are repeated here.
+    """
+    sitemap = root / "sitemap.xml"
+    selector = xml_selector(XmlResponse(sitemap.as_uri(), body=sitemap.read_bytes()))
+    assert selector is not None, f"not a sitemap: {sitemap}"
+    entries = []
+    for entry in selector.xpath("//urlset/url"):
+        hints = {
+            "via": "news-sitemap" if entry.xpath("news") else "sitemap",
+            "title": (entry.xpath("news/title/text()").get() or "").strip(),
+            "published_raw": (entry.xpath("news/publication_date/text()").get() or "").strip(),
+            "lastmod": (entry.xpath("lastmod/text()").get() or "").strip(),
+        }
+        url = identity_url((entry.xpath("loc/text()").get() or "").strip())
+        entries.append((url, {key: value for key, value in hints.items() if value}))
+    return entries
+
+
+def extract_site(root: Path, site_name: str) -> int:
+    """Extract every page the sitemap lists; the count of pages that gave a body."""
     template = SiteTemplate()
     extracted = 0
-    for page in sorted(root.glob("*/2026/*/*/story-*/index.html")):
-        url = f"{base}/{page.parent.relative_to(root).as_posix()}/"
+    for url, hints in sitemap_entries(root):
+        page = root / urlparse(url).path.strip("/") / "index.html"
+        response = HtmlResponse(url, body=page.read_bytes(), headers={"Content-Type": CONTENT_TYPE})
         record = extract_article(
-            page.read_text(encoding="utf-8"),
+            response_text(response),
             url,
-            site_name=SITE_NAME,
-            hints={"via": "sitemap"},
+            site_name=site_name,
+            hints=hints,
             template=template,
             min_body_chars=DEFAULT_MIN_BODY_CHARS,
         )
@@ -46,10 +80,10 @@ def extract_site(root: Path, base: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
-    parser.add_argument("base")
+    parser.add_argument("--site-name", required=True, help="as sites.toml names the site")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    count = extract_site(args.root, args.base)
+    count = extract_site(args.root, args.site_name)
     args.out.write_text(json.dumps({"extracted": count}), encoding="utf-8")
 
 

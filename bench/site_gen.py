@@ -28,6 +28,7 @@ VOCABULARY = (
 )
 WORDS = VOCABULARY.split()
 SECTIONS = ("local", "politics", "business", "culture", "sport", "weather")
+SITE_NAME = "The Generated Gazette"
 AUTHORS = ("Ada Mercer", "Tomas Lindqvist", "Priya Raman", "Owen Kelly", "Mei Tanaka")
 
 
@@ -108,22 +109,28 @@ def write_site(root: Path, pages: int, seed: int = 8, base: str = "") -> list[st
         (folder / "index.html").write_text(_filled(html, base), encoding="utf-8")
         paths.append(path)
     entries = "\n".join(f"<url><loc>{{{{BASE}}}}{path}</loc></url>" for path in paths)
+    write_site_frame(root, SITE_NAME, _filled(entries, base))
+    return paths
+
+
+def write_site_frame(root: Path, site_name: str, entries: str, namespaces: str = "") -> None:
+    """What a site has beside its articles: a sitemap of ``entries``, robots.txt, a home page.
+
+    ``entries`` are the sitemap's ``<url>`` elements; ``namespaces`` adds declarations
+    (``xmlns:news="..."``) to its ``<urlset>``.
+    """
     (root / "sitemap.xml").write_text(
-        _filled(
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            f"{entries}\n</urlset>\n",
-            base,
-        ),
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{namespaces}>\n'
+        f"{entries}\n</urlset>\n",
         encoding="utf-8",
     )
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
     (root / "index.html").write_text(
-        "<!DOCTYPE html><html><head><title>The Generated Gazette</title></head>"
-        "<body><h1>The Generated Gazette</h1></body></html>\n",
+        f"<!DOCTYPE html><html><head><title>{site_name}</title></head>"
+        f"<body><h1>{site_name}</h1></body></html>\n",
         encoding="utf-8",
     )
-    return paths
 
 
 def _filled(text: str, base: str) -> str:
