@@ -55,15 +55,20 @@ def sitemap_entries(root: Path) -> list[tuple[str, dict[str, str]]]:
     return entries
 
 
+def page_text(root: Path, url: str) -> str:
+    """The text of the page served at ``url`` from ``root``, decoded as the spider decodes it."""
+    page = root / urlparse(url).path.strip("/") / "index.html"
+    response = HtmlResponse(url, body=page.read_bytes(), headers={"Content-Type": CONTENT_TYPE})
+    return response_text(response)
+
+
 def extract_site(root: Path, site_name: str) -> int:
     """Extract every page the sitemap lists; the count of pages that gave a body."""
     template = SiteTemplate()
     extracted = 0
     for url, hints in sitemap_entries(root):
-        page = root / urlparse(url).path.strip("/") / "index.html"
-        response = HtmlResponse(url, body=page.read_bytes(), headers={"Content-Type": CONTENT_TYPE})
         record = extract_article(
-            response_text(response),
+            page_text(root, url),
             url,
             site_name=site_name,
             hints=hints,
