@@ -30,9 +30,11 @@ markup of a listing is judged a non-article (``spiders.pages.article_verdict``);
 under the ratios count what the crawl skipped or dropped, by reason.
 
 Rows measured in one run are compared (the ratios): on a shared machine absolute numbers move
-with the load. ``idle`` is the share of the row's wall time its process was not on a CPU
-(1 - CPU seconds / wall seconds, from ``getrusage``): time spent waiting with requests pending
-on the server, on timers or on start-up I/O. The project's bytecode is compiled first, as an install
+with the load. ``CPU s`` is the row's user + system CPU time, its worker processes' included
+(``bench.crawl_runs``); ``idle`` is the share of the row's wall time it was not on a CPU
+(1 - CPU seconds / wall seconds, from ``getrusage``, 0% when worker processes keep more than
+one core busy): time spent waiting with requests pending on the server, on timers or on
+start-up I/O. The project's bytecode is compiled first, as an install
 would. ``--memory`` compares the peak RSS of a crawl of
 8,000 pages with one of 2,000 instead (it takes a while).
 """
@@ -70,6 +72,7 @@ COLUMNS = (
     Column("pages", "pages", "{:d}", 6),
     Column("pages/s", "pages_s", "{:.1f}", 8),
     Column("wall s", "wall", "{:.1f}", 7),
+    Column("CPU s", "cpu", "{:.1f}", 6),
     Column("idle", "idle", "{:.0%}", 5),
     Column("peak MiB", "peak_mib", "{:.0f}", 8),
 )
@@ -84,6 +87,7 @@ def row(name: str, pages: int, total: int, measured: Measured, note: str = "") -
         "pages": pages,
         "pages_s": total / measured.wall,
         "wall": measured.wall,
+        "cpu": measured.cpu,
         "idle": max(0.0, 1 - measured.cpu / measured.wall),
         "peak_mib": measured.peak_mib,
         "returncode": measured.returncode,

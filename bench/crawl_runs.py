@@ -5,6 +5,14 @@ row's own: peak RSS, and user + system CPU seconds (``os.wait4`` from the benchm
 count the forked child's pre-``exec`` memory; see ``tests/peak_rss.py``). CPU seconds over
 wall seconds is how busy the crawling process was; the rest of the wall time it sat idle
 waiting on the network, timers or the server with requests pending.
+
+A crawl with ``ARCHIVE_EXTRACT_WORKERS`` extracts in processes of a ``multiprocessing`` fork
+server, which the crawl never waits for: it is orphaned when the crawl exits, and its CPU
+time (its workers', reaped by it) would count nowhere. On Linux the wrapper is therefore a
+child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``): orphaned descendants become its
+children, and it waits for them (at most ``ORPHAN_WAIT`` seconds) after the row's command
+has ended, so their CPU time is the row's too. The wall time is the command's alone, and the
+peak RSS stays that of the largest single process (``ru_maxrss`` is a maximum, not a sum).
 """
 
 from __future__ import annotations
@@ -22,13 +30,26 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
-# argv: the file to write {peak_kib, cpu_seconds} into, then the command; stdio passes through.
-WRAPPER = """
-import json, resource, subprocess, sys
+ORPHAN_WAIT = 10.0  # seconds the wrapper waits for orphaned descendants (worker processes)
+# argv: the file to write {peak_kib, cpu_seconds, wall_seconds} into, then the command; stdio
+# passes through.
+WRAPPER = f"""
+import ctypes, json, os, resource, subprocess, sys, time
+if sys.platform == "linux":
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+started = time.perf_counter()
 code = subprocess.run(sys.argv[2:]).returncode
+wall = time.perf_counter() - started
+deadline = time.monotonic() + {ORPHAN_WAIT}
+while time.monotonic() < deadline:
+    try:
+        if os.waitpid(-1, os.WNOHANG) == (0, 0):
+            time.sleep(0.05)
+    except ChildProcessError:
+        break
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-json.dump({"peak_kib": usage.ru_maxrss, "cpu_seconds": usage.ru_utime + usage.ru_stime},
-          open(sys.argv[1], "w"))
+json.dump({{"peak_kib": usage.ru_maxrss, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+           "wall_seconds": wall}}, open(sys.argv[1], "w"))
 sys.exit(code)
 """
 
@@ -48,7 +69,6 @@ def run_measured(
 ) -> Measured:
     """Run ``command`` to the end; its output goes to ``usage_file``'s ``.log`` sibling."""
     log = usage_file.with_suffix(".log")
-    started = time.perf_counter()
     with log.open("wb") as out:
         done = subprocess.run(
             [sys.executable, "-c", WRAPPER, str(usage_file), *command],
@@ -57,9 +77,10 @@ def run_measured(
             env={**os.environ, **(env or {})},
             check=False,
         )
-    wall = time.perf_counter() - started
     usage = json.loads(usage_file.read_text(encoding="utf-8"))
-    return Measured(wall, usage["cpu_seconds"], usage["peak_kib"] / 1024, done.returncode)
+    return Measured(
+        usage["wall_seconds"], usage["cpu_seconds"], usage["peak_kib"] / 1024, done.returncode
+    )
 
 
 def free_port(host: str) -> int:

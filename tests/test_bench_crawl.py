@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 import urllib.request
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -18,7 +19,7 @@ import pytest
 from bench import crawl
 from bench.crawl_corpus import SITE_NAME, CorpusMissing, corpus_pages, page_path, write_corpus_site
 from bench.crawl_extract import extract_site, page_text, sitemap_entries
-from bench.crawl_runs import SiteProcess
+from bench.crawl_runs import SiteProcess, run_measured
 from bench.crawl_server import path_kind
 from bench.data import ARTICLE_PAGES, BENCHMARK, NEWS_METADATA, data_root
 from bench.site_gen import write_site
@@ -209,3 +210,19 @@ def test_corpus_run_archives_what_extraction_extracts(fake_corpus: Path, tmp_pat
     assert result["not_archived"] == {}
     assert result["title"].startswith(f"real pages of {fake_corpus}: 4 pages (article-pages 2,")
     assert "ARCHIVE_EXTRACT_WORKERS=2" in crawl.report(result)
+
+
+# Starts a child that burns CPU for a while and exits at once, leaving the child orphaned.
+ORPHAN_MAKER = (
+    "import subprocess, sys\n"
+    "subprocess.Popen([sys.executable, '-c', 'sum(i * i for i in range(8_000_000))'])\n"
+)
+
+
+def test_row_cpu_counts_orphaned_descendants(tmp_path: Path) -> None:
+    """An extraction worker outlives the crawl's wait: its CPU time is still the row's."""
+    alone = run_measured([sys.executable, "-c", "pass"], tmp_path / "alone.json")
+    measured = run_measured([sys.executable, "-c", ORPHAN_MAKER], tmp_path / "orphan.json")
+    assert measured.returncode == 0
+    assert measured.cpu > alone.cpu + 0.15  # the orphan's loop, about 0.4 s of CPU
+    assert measured.wall < measured.cpu  # the wall time is the command's alone
