@@ -6,10 +6,10 @@ Run: ``python -m bench.crawl [--pages N] [--corpus [DIR]] [--workers N] [--memor
 A site of N generated article pages (``bench.site_gen``, with a sitemap), or with
 ``--corpus`` the real pages of the evaluation data (``bench.crawl_corpus``: every page once
 unless ``--pages`` asks for another number; DIR defaults to the folder ``bench.data`` reads,
-``../shared/data``), is served from
-another process (``bench.crawl_server``: uvicorn + Starlette, with ETag / Last-Modified and
-304s), whose own ceiling is measured first by a plain client. Then, each as a process of its
-own with ``download_delay = 0``, the same concurrency and page limits above N:
+``../shared/data``), is served from another process (``bench.crawl_server``: uvicorn +
+Starlette, with ETag / Last-Modified and 304s), whose own ceiling is measured first by a
+plain client. Then, each as a process of its own with ``download_delay = 0``, the same
+concurrency and page limits above N:
 
 - (a) ``fetch``: a Scrapy spider that only fetches (``bench.crawl_fetch``);
 - (e) ``extract``: ``crawler.extract`` over the pages the sitemap lists, from disk, as the
@@ -24,19 +24,18 @@ worker processes (``crawler.extract_pool``) instead of the crawl's own (0, the d
 title and the ratio line say which. Row (e) is always one process.
 
 Generated pages (~14 KB) are cheap to extract, so Scrapy's fixed cost per page weighs more on
-them than on a real crawl; the real pages (~190 KB on average) weigh the other way. On the
-real pages the crawl may archive fewer pages than (e) extracts: a page that shows the
-markup of a listing is judged a non-article (``spiders.pages.article_verdict``); the lines
-under the ratios count what the crawl skipped or dropped, by reason.
+them than on a real crawl; the real pages (~200 KB, ~50 ms of extraction each) weigh the
+other way. On the real pages the crawl may archive fewer pages than (e) extracts: a page that
+shows the markup of a listing is judged a non-article (``spiders.pages.article_verdict``);
+the line under the ratios counts what the crawl skipped or dropped, by reason.
 
 Rows measured in one run are compared (the ratios): on a shared machine absolute numbers move
 with the load. ``CPU s`` is the row's user + system CPU time, its worker processes' included
 (``bench.crawl_runs``); ``idle`` is the share of the row's wall time it was not on a CPU
 (1 - CPU seconds / wall seconds, from ``getrusage``, 0% when worker processes keep more than
 one core busy): time spent waiting with requests pending on the server, on timers or on
-start-up I/O. The project's bytecode is compiled first, as an install
-would. ``--memory`` compares the peak RSS of a crawl of
-8,000 pages with one of 2,000 instead (it takes a while).
+start-up I/O. The project's bytecode is compiled first, as an install would. ``--memory``
+compares the peak RSS of a crawl of 8,000 pages with one of 2,000 instead (it takes a while).
 """
 
 from __future__ import annotations
