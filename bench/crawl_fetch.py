@@ -57,6 +57,7 @@ def fetch_settings(concurrency: int, page_limit: int) -> dict[str, Any]:
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_START_DELAY": 0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency),  # as the news spider sets it
         "CLOSESPIDER_PAGECOUNT": page_limit,
         "USER_AGENT": "newsarchive-bench/1.0 (+http://127.0.0.1/)",
         "LOG_LEVEL": "WARNING",

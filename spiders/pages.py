@@ -42,8 +42,11 @@ if TYPE_CHECKING:
 
     from crawler.sites import Site
 
+# Article and its news kinds: schema.org's NewsArticle subtypes are ReportageNewsArticle,
+# AnalysisNewsArticle, OpinionNewsArticle and so on (a BBC explainer says the first).
 ARTICLE_LD_TYPES = re.compile(
-    r'"@type"\s*:\s*\[?\s*"(?:News|Reportage|Analysis|Opinion|Review|Background)?Article"'
+    r'"@type"\s*:\s*\[?\s*"(?:[A-Za-z]*News|Reportage|Analysis|Opinion|Review|Background)?'
+    r'Article"'
     r'|"@type"\s*:\s*\[?\s*"(?:BlogPosting|LiveBlogPosting)"'
 )
 LISTING_LD_TYPES = re.compile(r'"@type"\s*:\s*"(?:CollectionPage|ProfilePage|SearchResultsPage)"')

@@ -14,7 +14,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.sites import load_sites
-from spiders.pages import article_verdict, teaser_targets, teasers_without_body
+from spiders.pages import Verdict, article_verdict, teaser_targets, teasers_without_body
 from tests.conftest import ROOT, SITE_DIR, FixtureSites, run_cli
 
 if TYPE_CHECKING:
@@ -195,3 +195,17 @@ def test_what_the_head_settles_the_whole_page_would_too(wp_site, name):
     }[name]
     assert (verdict.article, verdict.reason) == expected
     assert article_verdict(whole, wp_site) == verdict
+
+
+@pytest.mark.parametrize(
+    "ld_type", ["NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"]
+)
+def test_json_ld_news_article_kinds_make_an_article(wp_site, ld_type):
+    """schema.org's NewsArticle subtypes are articles too (a real BBC page says Reportage)."""
+    html = (
+        '<html><head><meta property="og:type" content="website">'
+        f'<script type="application/ld+json">{{"@type":"{ld_type}"}}</script></head>'
+        "<body><p>Hello</p></body></html>"
+    )
+    response = HtmlResponse(f"{BASE}/what-is-nato/", body=html.encode(), encoding="utf-8")
+    assert article_verdict(response, wp_site) == Verdict(True, "json_ld")
