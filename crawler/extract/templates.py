@@ -43,7 +43,6 @@ The value is plain data (``to_json`` / ``from_json``), so it is persisted in the
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
@@ -65,9 +64,6 @@ WORD = re.compile(r"\w+")
 SPACES = re.compile(r"\s+")
 
 
-# Each page's paragraphs are keyed twice (filtered, then counted) and template blocks recur on
-# every page: a bounded cache of recent keys (a few MB at most) saves most of the hashing.
-@functools.lru_cache(maxsize=4096)
 def block_key(paragraph: str) -> str:
     """The key a paragraph is counted under: short blocks loosely, long ones exactly."""
     text = unicodedata.normalize("NFKC", paragraph)
