@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crawler.archive.connection import write_transaction
+from crawler.archive.connection import insert_row, write_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     import sqlite_utils
-    from sqlite_utils.db import Table
 
 
 def start_crawl(db: sqlite_utils.Database, *, site: str, command: str, started_at: str) -> int:
     """Record the start of one run over one site; returns the ``crawls.id``."""
     with write_transaction(db):
-        return _inserted_id(
-            db.table("crawls").insert({"site": site, "command": command, "started_at": started_at})
+        return insert_row(
+            db, "crawls", {"site": site, "command": command, "started_at": started_at}
         )
 
 
@@ -36,10 +35,3 @@ def record_exit_code(db: sqlite_utils.Database, crawl_ids: Iterable[int], exit_c
     with write_transaction(db):
         for crawl_id in crawl_ids:
             db.execute("UPDATE crawls SET exit_code = ? WHERE id = ?", [exit_code, crawl_id])
-
-
-def _inserted_id(table: Table) -> int:
-    """The rowid of the row an ``insert`` just wrote."""
-    if table.last_pk is None:
-        raise RuntimeError(f"insert into {table.name} returned no row id")
-    return int(table.last_pk)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.archive.changes import change_columns
 from crawler.archive.clusters import update_clusters
-from crawler.archive.connection import write_transaction
+from crawler.archive.connection import insert_row, write_transaction
 from crawler.archive.schema import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS
 from crawler.archive.takedowns import taken_down
 from crawler.clock import instant_or_none
@@ -121,7 +121,7 @@ def _store_one(
 
     existing = _find_article(db, aliases)
     if existing is None:
-        article_id = _insert(
+        article_id = insert_row(
             db,
             "articles",
             {**columns, "first_seen": fetched_at, "last_seen": fetched_at, "version": 1},
@@ -146,7 +146,7 @@ def _store_one(
 
     page_id = _store_page(db, page, article_id) if refetched else _page_id(db, page)
     if outcome != "unchanged":
-        _insert(
+        insert_row(
             db,
             "revisions",
             {
@@ -326,7 +326,7 @@ def _store_page(db: sqlite_utils.Database, page: Mapping[str, Any], article_id: 
             [page["fetched_at"], article_id, row[0]],
         )
         return int(row[0])
-    return _insert(
+    return insert_row(
         db,
         "pages",
         {
@@ -342,16 +342,6 @@ def _store_page(db: sqlite_utils.Database, page: Mapping[str, Any], article_id: 
             "article_id": article_id,
         },
     )
-
-
-def _insert(db: sqlite_utils.Database, table: str, row: Mapping[str, Any]) -> int:
-    """Insert ``row`` (keys are column names of ours, never input) and return its rowid."""
-    names = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    cursor = db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))  # noqa: S608
-    if cursor.lastrowid is None:
-        raise RuntimeError(f"insert into {table} returned no row id")
-    return int(cursor.lastrowid)
 
 
 def _update(db: sqlite_utils.Database, table: str, row_id: int, row: Mapping[str, Any]) -> None:
