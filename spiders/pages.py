@@ -125,12 +125,10 @@ def article_verdict(response: TextResponse, site: Site, listed_by: str | None = 
         return Verdict(True, "allow")
     if (settled := _head_verdict(response.text)) is not None:
         return settled
-    og_type = (response.xpath(OG_TYPE_XPATH).get() or "").strip().lower()
-    if og_type == "article":
-        return Verdict(True, "og_type")
-    scripts = " ".join(response.xpath(LD_JSON_XPATH).getall())
-    if ARTICLE_LD_TYPES.search(scripts):
-        return Verdict(True, "json_ld")
+    settled, declared, scripts = _markup_verdict(response.selector)
+    if settled is not None:
+        return settled
+    og_type = (declared or "").strip().lower()
     if LISTING_LD_TYPES.search(scripts):
         return Verdict(False, "listing_markup")
     if is_listing_url(url):
@@ -162,14 +160,20 @@ def _head_verdict(text: str) -> Verdict | None:
     if end is None:
         return None
     head = Selector(text=text[: end.start()] or "<head></head>", type="html")
-    og_type = head.xpath(OG_TYPE_XPATH).get()
-    if og_type is None:
-        return None  # the page's first og:type may come later
-    if og_type.strip().lower() == "article":
-        return Verdict(True, "og_type")
-    if ARTICLE_LD_TYPES.search(" ".join(head.xpath(LD_JSON_XPATH).getall())):
-        return Verdict(True, "json_ld")
-    return None
+    settled, declared, _ = _markup_verdict(head)
+    return settled if declared is not None else None  # else the first og:type may come later
+
+
+def _markup_verdict(page: Selector) -> tuple[Verdict | None, str | None, str]:
+    """What the markup says first: ``og_type`` or ``json_ld`` for an article, else None;
+    with the first ``og:type`` (None: there is none) and the JSON-LD text read for it."""
+    declared = page.xpath(OG_TYPE_XPATH).get()
+    if (declared or "").strip().lower() == "article":
+        return Verdict(True, "og_type"), declared, ""
+    scripts = " ".join(page.xpath(LD_JSON_XPATH).getall())
+    if ARTICLE_LD_TYPES.search(scripts):
+        return Verdict(True, "json_ld"), declared, scripts
+    return None, declared, scripts
 
 
 def looks_like_article(response: TextResponse, site: Site, listed_by: str | None = None) -> bool:
