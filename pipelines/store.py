@@ -66,8 +66,6 @@ def archive_record(item: Any, packed: Packed | None = None) -> dict[str, Any]:
     adapter = ItemAdapter(item)
     page = adapter["page"]
     stored_page = {key: value for key, value in asdict(page).items() if key != "text"}
-    if packed is not None:
-        stored_page["body_gzip"] = packed.page_gzip
     record = {name: adapter.get(name) for name in ARTICLE_COLUMNS}
     record["page"] = stored_page
     record["aliases"] = [
@@ -76,6 +74,7 @@ def archive_record(item: Any, packed: Packed | None = None) -> dict[str, Any]:
         page.requested_url,
     ]
     if packed is not None:
+        stored_page["body_gzip"] = packed.page_gzip
         record["signed"] = packed.signed
     return record
 
@@ -155,7 +154,7 @@ class StoreArticlePipeline:
             self.pool = acquire_pool(self.workers)
 
     def process_item(self, item: Any) -> Any:
-        """The item, queued for the next batch; a coroutine that signs it first with a pool."""
+        """The item, queued for the next batch; a coroutine that packs it first with a pool."""
         if self.failed:
             return item  # the spider is closing; the article was not stored (counted below)
         if self.pool is not None:
