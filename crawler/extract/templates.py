@@ -98,9 +98,13 @@ class SiteTemplate:
     samples: dict[str, str] = field(default_factory=dict)  # for blocks seen more than once
     recent: deque[str] = field(default_factory=lambda: deque(maxlen=2 * WINDOW))
     _template: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    # The keys ``filter`` made for the page it last saw, which ``observe`` counts next: one
+    # page's paragraphs, keyed once (normalizing and hashing) rather than twice.
+    _last_keys: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def observe(self, page: str, paragraphs: Iterable[str]) -> bool:
         """Count a page's blocks once; ``False`` (nothing counted) for a page seen before."""
+        known, self._last_keys = self._last_keys, {}
         fingerprint = page_key(page)
         if fingerprint in self.recent:
             return False
@@ -108,7 +112,7 @@ class SiteTemplate:
         self.pages += 1
         seen: set[str] = set()
         for paragraph in paragraphs:
-            key = block_key(paragraph)
+            key = known[paragraph] if paragraph in known else block_key(paragraph)
             if not key or key in seen:
                 continue
             seen.add(key)
@@ -152,7 +156,8 @@ class SiteTemplate:
         keys = self.template_keys()
         if not keys:
             return list(paragraphs), []
-        keyed = [(p, block_key(p)) for p in paragraphs]  # normalizing and hashing, once
+        keyed = [(p, block_key(p)) for p in paragraphs]
+        self._last_keys = dict(keyed)
         kept = [p for p, key in keyed if key not in keys]
         if not kept:
             return list(paragraphs), []
