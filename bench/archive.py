@@ -56,7 +56,7 @@ from bench.data import ARTICLE_PAGES, available, load_pages
 from bench.report import Column, format_table
 from bench.runs import run_extractor
 from crawler.archive import open_archive
-from crawler.archive.clusters import MIN_WORDS, minhash
+from crawler.archive.signatures import MIN_WORDS, minhash
 from crawler.archive.writes import store_articles
 from crawler.datasette import SEARCH_COLUMNS, SEARCH_LIMIT, SEARCH_SQL
 from crawler.datasette.search_home import prepare_connection

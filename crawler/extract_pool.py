@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from crawler.archive.clusters import Signed, sign
+from crawler.archive.signatures import Signed, sign
 from crawler.archive.writes import compress_page
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 # Imported once in the fork server, shared by workers (datasketch: the signing's MinHash).
-PRELOAD = ["crawler.extract.article", "crawler.archive.clusters", "datasketch"]
+PRELOAD = ["crawler.extract.article", "crawler.archive.signatures", "datasketch"]
 PARENT_CHECK_SECONDS = 1.0
 
 

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from crawler.archive import clusters as c
 from crawler.archive import open_archive, store_articles
+from crawler.archive import signatures as sig
 from crawler.archive.connection import write_transaction
 from crawler.archive.schema import MIGRATIONS, SCHEMA_VERSION
 from crawler.datasette import build_datasette
@@ -105,27 +106,29 @@ def observer_body(slug: str) -> str:
 
 def test_shingles_ignore_case_punctuation_and_short_bodies() -> None:
     body = words(60)
-    assert c.shingles(body.upper().replace(" ", ", ")) == c.shingles(body)
+    assert sig.shingles(body.upper().replace(" ", ", ")) == sig.shingles(body)
     accented = "Ông Nguyễn mở quán cà phê ở Zürich " * 10
-    assert c.shingles(accented) == c.shingles("ong nguyen mo quan ca phe o zurich " * 10)
-    assert len(c.shingles(body)) == 60 - c.SHINGLE_WORDS + 1
-    assert c.shingles(words(c.MIN_WORDS - 1)) == set()
-    assert c.minhash(words(c.MIN_WORDS - 1)) is None
+    assert sig.shingles(accented) == sig.shingles("ong nguyen mo quan ca phe o zurich " * 10)
+    assert len(sig.shingles(body)) == 60 - sig.SHINGLE_WORDS + 1
+    assert sig.shingles(words(sig.MIN_WORDS - 1)) == set()
+    assert sig.minhash(words(sig.MIN_WORDS - 1)) is None
 
 
 def test_signature_estimates_jaccard_and_band_keys_follow_it() -> None:
     base = words(400)
     edited = words(300) + " " + words(100, start=9)  # the last quarter rewritten
-    exact = len(c.shingles(base) & c.shingles(edited)) / len(c.shingles(base) | c.shingles(edited))
-    first, second = c.minhash(base), c.minhash(edited)
+    exact = len(sig.shingles(base) & sig.shingles(edited)) / len(
+        sig.shingles(base) | sig.shingles(edited)
+    )
+    first, second = sig.minhash(base), sig.minhash(edited)
     assert first is not None
     assert second is not None
-    assert abs(c.similarity(first, second) - exact) < 0.12
-    assert c.similarity(first, c.minhash(base)) == 1.0
-    assert len(set(c.band_keys(first))) == c.BANDS
-    assert c.band_keys(first) == c.band_keys(c.minhash(base))
-    assert set(c.band_keys(first)) & set(c.band_keys(second))
-    assert not set(c.band_keys(first)) & set(c.band_keys(c.minhash(words(400, start=5))))
+    assert abs(sig.similarity(first, second) - exact) < 0.12
+    assert sig.similarity(first, sig.minhash(base)) == 1.0
+    assert len(set(sig.band_keys(first))) == sig.BANDS
+    assert sig.band_keys(first) == sig.band_keys(sig.minhash(base))
+    assert set(sig.band_keys(first)) & set(sig.band_keys(second))
+    assert not set(sig.band_keys(first)) & set(sig.band_keys(sig.minhash(words(400, start=5))))
 
 
 # --- thresholds, measured -------------------------------------------------------------------
@@ -135,12 +138,12 @@ def test_threshold_separates_wire_copies_from_same_topic_stories() -> None:
     bodies = {f"paper/{slug}": paper_body(slug) for slug in FLOOD_STORIES["paper"]}
     bodies.update({f"observer/{slug}": observer_body(slug) for slug in FLOOD_STORIES["observer"]})
     bodies.update({f"observer/{slug}": observer_body(slug) for slug in SYNDICATED})
-    signatures = {name: c.minhash(body) for name, body in bodies.items()}
+    signatures = {name: sig.minhash(body) for name, body in bodies.items()}
     assert all(signatures.values()), "every fixture story is long enough to sign"
     copies = {(f"observer/{copy}", f"paper/{original}") for copy, original in SYNDICATED.items()}
     same, different = [], []
     for first, second in itertools.combinations(sorted(bodies), 2):
-        score = c.similarity(signatures[first], signatures[second])
+        score = sig.similarity(signatures[first], signatures[second])
         pair = (first, second) if (first, second) in copies else (second, first)
         (same if pair in copies else different).append(score)
     print(f"\nsame wire story, edited: {sorted(same)}")
@@ -159,13 +162,13 @@ def test_real_article_pages_of_many_sites_do_not_cluster() -> None:
     signatures = {
         key: signature
         for key, page in truth.items()
-        if (signature := c.minhash(page.get("articleBody") or "")) is not None
+        if (signature := sig.minhash(page.get("articleBody") or "")) is not None
     }
     assert len(signatures) >= 700
     # Candidates as the archive finds them (a shared LSH band), then verified.
     by_band: dict[int, set[str]] = {}
     for key, signature in signatures.items():
-        for band in c.band_keys(signature):
+        for band in sig.band_keys(signature):
             by_band.setdefault(band, set()).add(key)
     candidates = {
         pair for keys in by_band.values() for pair in itertools.combinations(sorted(keys), 2)
@@ -173,7 +176,7 @@ def test_real_article_pages_of_many_sites_do_not_cluster() -> None:
     clustered = [
         (first, second)
         for first, second in candidates
-        if c.similarity(signatures[first], signatures[second]) >= c.THRESHOLD
+        if sig.similarity(signatures[first], signatures[second]) >= c.THRESHOLD
     ]
 
     def article(key: str) -> str:
@@ -317,7 +320,7 @@ def test_clusters_survive_a_restart_and_candidates_come_from_the_band_index(
     db = open_archive(archive_path)  # nothing held in memory: the tables are the index
     store_articles(db, [record("http://b.test/1", story + " b", "2026-11-02T00:00:00+00:00")])
     assert duplicate_of(db)["http://b.test/1"] == "http://a.test/1"
-    assert db.execute("select count(*) from article_bands").fetchone() == (22 * c.BANDS,)
+    assert db.execute("select count(*) from article_bands").fetchone() == (22 * sig.BANDS,)
     plan = " ".join(
         row[-1]
         for row in db.execute(
@@ -473,7 +476,7 @@ def test_demo_site_on_two_ports_gives_22_clusters_of_two(
         "select a.id, a.body, h.body from articles a join articles h on h.id = a.duplicate_of"
     ).fetchall()
     assert len(heads) == 22
-    scores = [c.similarity(c.minhash(a), c.minhash(b)) for _, a, b in heads]
+    scores = [sig.similarity(sig.minhash(a), sig.minhash(b)) for _, a, b in heads]
     bodies = [
         body
         for (body,) in db.execute(
@@ -481,8 +484,8 @@ def test_demo_site_on_two_ports_gives_22_clusters_of_two(
         ).fetchall()
     ]
     others = [
-        c.similarity(sa, sb)
-        for sa, sb in itertools.combinations([c.minhash(b) for b in bodies], 2)
+        sig.similarity(sa, sb)
+        for sa, sb in itertools.combinations([sig.minhash(b) for b in bodies], 2)
         if sa is not None and sb is not None
     ]
     print(f"\ndemo copies: min {min(scores)}; different demo stories: max {max(others):.3f}")

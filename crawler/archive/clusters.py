@@ -2,9 +2,8 @@
 
 A wire story runs on many sites, each with its own template, a tweaked headline or a new first
 paragraph, so neither the URL nor the content hash finds the copies. Each article's body is
-cut into word shingles (``SHINGLE_WORDS`` words; case, accents and punctuation ignored) and
-summarised by a MinHash signature (datasketch, ``NUM_PERM`` permutations); the share of equal
-signature values estimates the Jaccard similarity of two bodies' shingle sets.
+signed (``crawler.archive.signatures``: a MinHash of its word shingles), and the share of
+equal values of two signatures estimates the Jaccard similarity of the two bodies.
 
 Why the index is ours and not datasketch's ``MinHashLSH``: that index lives in memory (or in
 Redis / Cassandra), so it would have to be rebuilt from every signature at each start, and it
@@ -20,9 +19,9 @@ Clustering is incremental: storing one article (new, or a new version) re-signs 
 re-groups only the clusters it touches (its old cluster and those of its matches), by linking
 every pair of that group that matches (single linkage). ``duplicate_of`` of every member points
 straight at the cluster's earliest copy (by ``first_seen``, then ``id``): no chains, and an
-earlier copy that arrives later (an import) becomes the new head of its cluster. Bodies shorter
-than ``MIN_WORDS`` words carry too few shingles for a fair estimate and are not signed; they
-(and every article) still join a cluster when their content hash is exactly another's.
+earlier copy that arrives later (an import) becomes the new head of its cluster. Bodies too
+short to sign (and every article) still join a cluster when their content hash is exactly
+another's.
 
 ``THRESHOLD`` comes from a measurement (tests/test_clusters.py; README "Syndication and
 duplicates"): fixture pairs of one wire story edited on two sites (new headline, new first
@@ -34,38 +33,19 @@ most 0.03. 0.4 sits four standard errors of the 128-value estimate (0.043) from 
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import itertools
-import operator
-import re
-import struct
-import sys
-import unicodedata
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from crawler.archive.signatures import METHOD, Signed, sign
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
     import sqlite_utils
-    from datasketch import MinHash
 
-SHINGLE_WORDS = 5
-NUM_PERM = 128
-BAND_ROWS = 3
-BANDS = NUM_PERM // BAND_ROWS  # 42 bands; the last two values count only in the verification
 THRESHOLD = 0.4
-MIN_WORDS = 50
-SEED = 1
-# What a stored signature was made with: a signature made another way is never compared with
-# it (datasketch 2.0 changed its default hashing; pinning the scheme keeps old rows valid).
-SCHEME = "affine32"
-METHOD = f"minhash:{SCHEME}:seed{SEED}:perm{NUM_PERM}:words{SHINGLE_WORDS}"
 
-_WORD = re.compile(r"\w+")
-_DIGEST = operator.methodcaller("digest")
-
+# The schema's text as archives hold it (its comment names METHOD's old home: now signatures).
 SIGNATURES_SQL = """
 CREATE TABLE article_signatures (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id),
@@ -85,97 +65,6 @@ CLUSTER_INDEXES_SQL = (
     "CREATE INDEX idx_article_bands_article ON article_bands (article_id)",
     "CREATE INDEX idx_articles_duplicate_of ON articles (duplicate_of)",
 )
-
-
-def shingles(body: str) -> set[str]:
-    """The body's word ``SHINGLE_WORDS``-grams, case folded, punctuation and accents ignored."""
-    text = body if body.isascii() else unicodedata.normalize("NFKD", body).translate(_marks())
-    words = _WORD.findall(text.casefold())
-    if len(words) < MIN_WORDS:
-        return set()
-    return set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
-
-
-@functools.cache
-def _marks() -> dict[int, None]:
-    """Every combining mark, to delete with ``str.translate``: one C call per body rather than
-    a Python test per character (the accents NFKD splits off; ASCII text has none)."""
-    return {code: None for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))}
-
-
-def minhash(body: str) -> MinHash | None:
-    """The body's MinHash signature; None for a body shorter than ``MIN_WORDS`` words.
-
-    Each shingle's value is datasketch's own ``sha1_hash32`` (the first four bytes of its
-    SHA-1 digest, little-endian), but computed for all shingles at once: the digests are made
-    by ``map`` (no Python line runs per shingle) and read as one array, then handed to a
-    MinHash whose hash function is ``int``. The same signature as ``update_batch`` on the
-    encoded shingles, in a third of the time (a 10 KB article has 1,700 shingles).
-    """
-    import numpy as np  # as datasketch: only when a body is signed
-
-    grams = shingles(body)
-    if not grams:
-        return None
-    digests = b"".join(map(_DIGEST, map(hashlib.sha1, map(str.encode, grams))))
-    values = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0]  # 20-byte digests
-    signature = _empty_minhash().copy()
-    signature.update_batch(values.tolist())
-    return signature
-
-
-@functools.cache
-def _empty_minhash() -> MinHash:
-    """The empty signature each body starts from: copies share its permutations, which
-    datasketch would otherwise draw again for every body."""
-    from datasketch import MinHash  # imports scipy: only when a body is signed
-
-    # Values come hashed (see ``minhash``): ``int`` passes them through, at C speed.
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=int)
-
-
-def similarity(first: MinHash, second: MinHash) -> float:
-    """Estimated Jaccard similarity of two bodies' shingle sets."""
-    return float(first.jaccard(second))
-
-
-def band_keys(signature: MinHash) -> list[int]:
-    """One signed 64-bit key per LSH band: equal keys make two articles candidates."""
-    values = signature.hashvalues
-    keys = []
-    for band in range(BANDS):
-        chunk = values[band * BAND_ROWS : (band + 1) * BAND_ROWS]
-        digest = hashlib.blake2b(
-            band.to_bytes(2, "little") + bytes(chunk.astype("<u8").tobytes()), digest_size=8
-        ).digest()
-        keys.append(struct.unpack("<q", digest)[0])
-    return keys
-
-
-def _to_blob(signature: MinHash) -> bytes:
-    return bytes(signature.hashvalues.astype("<u8").tobytes())
-
-
-@dataclass(frozen=True)
-class Signed:
-    """A body's signature as stored: its values (``NUM_PERM`` uint64, little-endian; None for
-    a body too short to sign), its band keys, and the ``content_hash`` it was made for.
-
-    Plain data, so that it can be made away from the write (in an extraction worker) and
-    handed to ``update_clusters``, which uses it only for that same content.
-    """
-
-    content_hash: str
-    values: bytes | None
-    keys: tuple[int, ...] = ()
-
-
-def sign(body: str, content_hash: str) -> Signed:
-    """Sign ``body`` (whose article's content hash is ``content_hash``)."""
-    signature = minhash(body)
-    if signature is None:
-        return Signed(content_hash, None)
-    return Signed(content_hash, _to_blob(signature), tuple(band_keys(signature)))
 
 
 def update_clusters(

@@ -90,7 +90,7 @@ def store_articles(
     fetched_at, optionally ``body_gzip``: the body as ``compress_page`` makes it), optionally
     ``aliases`` (more URLs that identify the same article),
     ``revision_reason`` (why a new version is written: ``crawl``, the default, ``reextract``
-    or ``import``) and ``signed`` (the body's ``clusters.Signed``, made beforehand). A
+    or ``import``) and ``signed`` (the body's ``signatures.Signed``, made beforehand). A
     re-extraction is not a fetch: a ``reextract`` record moves neither ``last_seen`` nor
     ``gone_at`` nor the schedule, and writes no page (its revision points at the stored page
     it was extracted from). Each
